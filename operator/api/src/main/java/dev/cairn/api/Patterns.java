@@ -19,12 +19,20 @@ public final class Patterns {
   public static final int DURATION_MAX_LENGTH = 32;
 
   /**
-   * A strictly positive Kubernetes quantity in its string form: decimal number (at least one non-zero
+   * A strictly positive Kubernetes quantity in its string form (checked through {@link
+   * #POSITIVE_QUANTITY_RULE}): decimal number (at least one non-zero
    * digit), optional binary ({@code Ki Mi Gi Ti Pi Ei}), decimal ({@code n u m k M G T P E}) or exponent
    * suffix. Examples: {@code 8Gi}, {@code 100Mi}, {@code 1.5G}, {@code 8589934592}.
    */
   public static final String POSITIVE_QUANTITY =
       "^([0-9]*[1-9][0-9]*([.][0-9]*)?|[0-9]*[.][0-9]*[1-9][0-9]*)([KMGTPE]i|[numkMGTPE]|[eE][0-9]+)?$";
+
+  /**
+   * The CEL rule that checks a {@code Quantity} field (int-or-string) is positive, in either form:
+   * Fabric8's generator emits {@code pattern} only for plain strings, so the pattern is applied here.
+   */
+  public static final String POSITIVE_QUANTITY_RULE =
+      "type(self) == int ? self > 0 : self.matches('" + POSITIVE_QUANTITY + "')";
 
   private static final String MINUTE = "[0-5]?[0-9]";
   private static final String HOUR = "(2[0-3]|[01]?[0-9])";

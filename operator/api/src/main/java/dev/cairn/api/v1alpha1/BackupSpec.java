@@ -48,10 +48,7 @@ public class BackupSpec {
   private String deltaSnapshotPeriod = "20s";
 
   @Default("100Mi")
-  @Pattern(Patterns.POSITIVE_QUANTITY)
-  @ValidationRule(
-      value = "type(self) != int || self > 0",
-      message = "backup.deltaSnapshotMemoryLimit must be positive")
+  @ValidationRule(value = Patterns.POSITIVE_QUANTITY_RULE, message = "backup.deltaSnapshotMemoryLimit must be a positive quantity such as 100Mi")
   @JsonPropertyDescription(
       "A delta snapshot is cut early when its buffered events reach this size, which bounds the agent's memory."
           + " Size agent.resources to hold it.")

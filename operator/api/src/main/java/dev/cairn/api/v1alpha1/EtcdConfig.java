@@ -60,8 +60,7 @@ public class EtcdConfig {
   private String version;
 
   @Default("8Gi")
-  @Pattern(Patterns.POSITIVE_QUANTITY)
-  @ValidationRule(value = "type(self) != int || self > 0", message = "etcd.quotaBackendBytes must be positive")
+  @ValidationRule(value = Patterns.POSITIVE_QUANTITY_RULE, message = "etcd.quotaBackendBytes must be a positive quantity such as 8Gi")
   @JsonPropertyDescription(
       "Backend database size quota (etcd --quota-backend-bytes). When the database reaches it etcd raises a"
           + " NOSPACE alarm and accepts only reads and deletes. etcd recommends at most 8Gi.")

@@ -20,8 +20,7 @@ import java.util.Objects;
 public class StorageSpec {
 
   @Default("10Gi")
-  @Pattern(Patterns.POSITIVE_QUANTITY)
-  @ValidationRule(value = "type(self) != int || self > 0", message = "storage.capacity must be positive")
+  @ValidationRule(value = Patterns.POSITIVE_QUANTITY_RULE, message = "storage.capacity must be a positive quantity such as 10Gi")
   @JsonPropertyDescription(
       "Size of each member's volume. Leave room above etcd.quotaBackendBytes for the WAL, Raft snapshots and a"
           + " defragmentation copy: about twice the quota.")
