@@ -111,8 +111,5 @@ public final class Patterns {
   /** An etcd ID (cluster or member) in hex, as etcdctl prints it. */
   public static final String HEX_ID = "^[a-f0-9]{1,16}$";
 
-  /** An etcd flag name as used in extraArgs keys: no leading dashes. */
-  public static final String FLAG_NAME = "^[a-z0-9][a-z0-9.-]*$";
-
   private Patterns() {}
 }
