@@ -1,0 +1,176 @@
+package dev.cairn.agent;
+
+import dev.cairn.agent.etcd.EtcdNode;
+import dev.cairn.agent.etcd.EtcdUnavailableException;
+import dev.cairn.agent.http.AgentHttpServer;
+import dev.cairn.agent.lease.LeasePort;
+import dev.cairn.agent.metrics.AgentMetrics;
+import dev.cairn.agent.snapshot.RevisionSource;
+import dev.cairn.agent.store.BackupStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+
+/**
+ * The long-running agent ({@code cairn agent server}): checks that the store and etcd answer, then
+ * runs the {@link SnapshotService} and the HTTP API until closed.
+ */
+public final class AgentServer implements AutoCloseable {
+
+  /** Where and how the HTTP API listens. */
+  public record HttpOptions(InetSocketAddress bind, Path tlsCertFile, Path tlsKeyFile) {}
+
+  /** A start-up problem the command line turns into exit code 2 with this message. */
+  public static final class StartupException extends Exception {
+    public StartupException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  private final EtcdNode etcd;
+  private final BackupStore store;
+  private final SnapshotService service;
+  private final AgentHttpServer http;
+
+  private AgentServer(EtcdNode etcd, BackupStore store, SnapshotService service, AgentHttpServer http) {
+    this.etcd = etcd;
+    this.store = store;
+    this.service = service;
+    this.http = http;
+  }
+
+  /**
+   * Opens the store and etcd, fails fast when either does not answer, and starts snapshotting and the
+   * HTTP API (when {@code http} is not null).
+   */
+  public static AgentServer start(AgentConfig cfg, HttpOptions http, LeasePort leases, Map<String, String> env)
+      throws StartupException {
+    cfg.validate();
+    BackupStore store = openStore(cfg, env);
+    EtcdNode etcd = new EtcdNode(cfg.etcdEndpoint, cfg.etcdTimeout);
+    SnapshotService service = null;
+    AgentHttpServer server = null;
+    try {
+      try {
+        etcd.status();
+      } catch (EtcdUnavailableException e) {
+        throw new StartupException(e.getMessage() + ". Check --endpoints and that etcd runs.", e);
+      }
+      try {
+        service = new SnapshotService(cfg, etcd, store, leases, new AgentMetrics(), Clock.systemUTC(),
+            RevisionSource.datadir());
+      } catch (IOException e) {
+        throw new StartupException("cannot prepare the agent: " + e.getMessage(), e);
+      }
+      if (http != null) {
+        try {
+          SSLContext tls = http.tlsCertFile() == null ? null : tls(http.tlsCertFile(), http.tlsKeyFile());
+          server = new AgentHttpServer(http.bind(), tls, service, cfg.snapshotTimeout);
+        } catch (IOException | GeneralSecurityException e) {
+          throw new StartupException("cannot serve the agent API on " + http.bind() + ": " + e.getMessage(), e);
+        }
+        server.start();
+      }
+      service.start();
+      return new AgentServer(etcd, store, service, server);
+    } catch (StartupException | RuntimeException e) {
+      if (server != null) {
+        server.close();
+      }
+      if (service != null) {
+        service.close();
+      }
+      etcd.close();
+      store.close();
+      throw e;
+    }
+  }
+
+  /** Opens the store named by the config and checks that it answers. */
+  public static BackupStore openStore(AgentConfig cfg, Map<String, String> env) throws StartupException {
+    BackupStore store;
+    try {
+      store = cfg.store.open(cfg.storeCredentialsDir, env);
+    } catch (IOException e) {
+      throw new StartupException("cannot open the backup store " + cfg.store + ": " + e.getMessage(), e);
+    }
+    try {
+      store.check();
+    } catch (IOException e) {
+      store.close();
+      throw new StartupException("the backup store does not answer: " + e.getMessage(), e);
+    }
+    return store;
+  }
+
+  /** A server TLS context from PEM files: a certificate chain and a PKCS#8 private key (RSA or EC). */
+  static SSLContext tls(Path certFile, Path keyFile) throws IOException, GeneralSecurityException {
+    if (keyFile == null) {
+      throw new IOException("a TLS certificate needs its private key file (--tls-key)");
+    }
+    Certificate[] chain;
+    try (InputStream in = Files.newInputStream(certFile)) {
+      chain = CertificateFactory.getInstance("X.509").generateCertificates(in).toArray(Certificate[]::new);
+    }
+    String pem = Files.readString(keyFile, StandardCharsets.US_ASCII);
+    if (!pem.contains("BEGIN PRIVATE KEY")) {
+      throw new IOException("TLS key " + keyFile + " must be PKCS#8 PEM (BEGIN PRIVATE KEY); convert it with"
+          + " openssl pkcs8 -topk8 -nocrypt");
+    }
+    byte[] der = Base64.getMimeDecoder().decode(
+        pem.replaceAll("-----(BEGIN|END) PRIVATE KEY-----", "").replaceAll("\\s", ""));
+    PrivateKey key;
+    try {
+      key = KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(der));
+    } catch (GeneralSecurityException e) {
+      key = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(der));
+    }
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    char[] pw = new char[0];
+    ks.setKeyEntry("agent", key, pw, chain);
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(ks, pw);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(kmf.getKeyManagers(), null, null);
+    return ctx;
+  }
+
+  public SnapshotService service() {
+    return service;
+  }
+
+  /** The HTTP API's address (its port when started on port 0), or null without HTTP. */
+  public InetSocketAddress httpAddress() {
+    return http == null ? null : http.address();
+  }
+
+  @Override
+  public void close() {
+    if (http != null) {
+      http.close();
+    }
+    service.close();
+    etcd.close();
+    store.close();
+  }
+
+  /** Default timeout for HTTP-triggered snapshots. */
+  public static final Duration API_TIMEOUT = Duration.ofMinutes(30);
+}

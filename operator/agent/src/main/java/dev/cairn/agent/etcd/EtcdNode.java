@@ -1,0 +1,86 @@
+package dev.cairn.agent.etcd;
+
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.cluster.Member;
+import io.etcd.jetcd.maintenance.StatusResponse;
+import java.io.OutputStream;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The agent's view of its own etcd member: one jetcd client bound to the member's client URL only,
+ * so status, snapshots and watches all come from that member.
+ */
+public final class EtcdNode implements AutoCloseable {
+
+  private final URI endpoint;
+  private final Client client;
+  private final Duration callTimeout;
+
+  public EtcdNode(URI endpoint, Duration callTimeout) {
+    this.endpoint = endpoint;
+    this.callTimeout = callTimeout;
+    this.client = Client.builder().endpoints(endpoint).build();
+  }
+
+  public URI endpoint() {
+    return endpoint;
+  }
+
+  public Client client() {
+    return client;
+  }
+
+  /** Asks the member for its status; a member that does not answer within the call timeout throws. */
+  public MemberStatus status() throws EtcdUnavailableException {
+    try {
+      StatusResponse r =
+          client.getMaintenanceClient().statusMember(endpoint.toString()).get(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      return new MemberStatus(
+          r.getHeader().getMemberId(), r.getHeader().getClusterId(), r.getLeader(), r.getHeader().getRevision(),
+          r.getVersion(), r.getDbSize());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new EtcdUnavailableException("interrupted while asking etcd at " + endpoint + " for its status", e);
+    } catch (ExecutionException | TimeoutException e) {
+      Throwable c = e instanceof ExecutionException ? e.getCause() : e;
+      throw new EtcdUnavailableException(
+          "etcd at " + endpoint + " did not answer a status request within " + callTimeout + ": " + c, c);
+    }
+  }
+
+  /** Whether the member is a learner (members of etcd 3.4+ can be). */
+  public boolean isLearner(long memberId) throws EtcdUnavailableException {
+    try {
+      List<Member> ms = client.getClusterClient().listMember().get(callTimeout.toMillis(), TimeUnit.MILLISECONDS).getMembers();
+      return ms.stream().anyMatch(m -> m.getId() == memberId && m.isLearner());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new EtcdUnavailableException("interrupted while listing members at " + endpoint, e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new EtcdUnavailableException("etcd at " + endpoint + " did not list its members: " + e, e);
+    }
+  }
+
+  /** Streams a v3 snapshot of the member into {@code out}; returns the byte count. */
+  public long snapshot(OutputStream out, Duration timeout) throws EtcdUnavailableException {
+    try {
+      return client.getMaintenanceClient().snapshot(out).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new EtcdUnavailableException("interrupted during a snapshot of etcd at " + endpoint, e);
+    } catch (ExecutionException | TimeoutException e) {
+      Throwable c = e instanceof ExecutionException ? e.getCause() : e;
+      throw new EtcdUnavailableException("snapshot stream from etcd at " + endpoint + " failed: " + c, c);
+    }
+  }
+
+  @Override
+  public void close() {
+    client.close();
+  }
+}

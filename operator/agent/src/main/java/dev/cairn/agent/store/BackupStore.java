@@ -1,0 +1,89 @@
+package dev.cairn.agent.store;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Where snapshots live: an S3-compatible bucket ({@link S3Store}) or a directory ({@link LocalStore}).
+ *
+ * <p>Names are relative to the store's prefix and flat (no '/'). Every {@code put} is atomic: until it
+ * returns, no reader sees the object, and a failed or interrupted put leaves no object under the
+ * name. Listings are sorted by name, whatever order the server returns.
+ */
+public interface BackupStore extends AutoCloseable {
+
+  /** How many names one {@link #list} call returns at most by default. */
+  int DEFAULT_PAGE_SIZE = 1000;
+
+  /** Where the store is, for messages: {@code s3://bucket/prefix} or {@code file:///dir}. Never secrets. */
+  String describe();
+
+  /**
+   * Stores {@code size} bytes read from {@code data} under {@code name}, atomically.
+   *
+   * @param size the exact number of bytes, or -1 when unknown (S3 then uploads in parts)
+   * @param userMetadata small string facts kept with the object where the store supports it (S3 user
+   *     metadata); stores without it ignore them
+   */
+  void put(String name, InputStream data, long size, Map<String, String> userMetadata) throws IOException;
+
+  /** Stores the content of {@code file} under {@code name}, atomically. */
+  default void put(String name, Path file, Map<String, String> userMetadata) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      put(name, in, Files.size(file), userMetadata);
+    }
+  }
+
+  /** Opens an object for reading; the caller closes the stream. Missing objects throw. */
+  InputStream get(String name) throws IOException;
+
+  /** The object, if it exists. */
+  Optional<StoredObject> stat(String name) throws IOException;
+
+  /**
+   * Up to {@code limit} objects whose names sort after {@code startAfter} (null: from the start), in
+   * ascending name order. Names ending in '/' (directory markers) and names starting with '.'
+   * (temporary files) are never listed.
+   */
+  StorePage list(String startAfter, int limit) throws IOException;
+
+  /** Every object, page by page, in ascending name order. */
+  default List<StoredObject> listAll() throws IOException {
+    List<StoredObject> all = new ArrayList<>();
+    String after = null;
+    while (true) {
+      StorePage page = list(after, DEFAULT_PAGE_SIZE);
+      all.addAll(page.objects());
+      if (page.nextStartAfter().isEmpty()) {
+        return all;
+      }
+      after = page.nextStartAfter().get();
+    }
+  }
+
+  /** Deletes an object; deleting a missing object is not an error. */
+  void delete(String name) throws IOException;
+
+  /** Fails with a clear message when the store cannot be reached, the bucket is missing or access is denied. */
+  void check() throws IOException;
+
+  @Override
+  default void close() {}
+
+  /** Rejects names that could escape the prefix or be mistaken for markers and temporary files. */
+  static String checkName(String name) {
+    if (name == null || name.isEmpty() || name.contains("/") || name.contains("\\") || name.startsWith(".")
+        || name.length() > 512) {
+      throw new IllegalArgumentException(
+          "invalid object name '" + name + "': names are flat, non-empty, at most 512 characters, without '/' or"
+              + " a leading '.'");
+    }
+    return name;
+  }
+}

@@ -1,0 +1,185 @@
+package dev.cairn.agent.store;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * A backup store in a directory (a mounted volume). A put writes a temporary file whose name starts
+ * with '.', syncs it and renames it into place, so a crash mid-write never leaves a visible object.
+ */
+public final class LocalStore implements BackupStore {
+
+  /** Temporary files start with this; they are never listed and GC removes stale ones. */
+  public static final String TEMP_PREFIX = ".tmp-";
+
+  private final Path dir;
+
+  public LocalStore(Path dir) {
+    this.dir = dir.toAbsolutePath().normalize();
+  }
+
+  public Path directory() {
+    return dir;
+  }
+
+  @Override
+  public String describe() {
+    return dir.toUri().toString();
+  }
+
+  @Override
+  public void put(String name, InputStream data, long size, Map<String, String> userMetadata) throws IOException {
+    BackupStore.checkName(name);
+    Files.createDirectories(dir);
+    Path tmp = dir.resolve(TEMP_PREFIX + name + "-" + UUID.randomUUID());
+    try {
+      long written;
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+          OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
+        written = data.transferTo(out);
+        out.flush();
+        ch.force(true);
+      }
+      if (size >= 0 && written != size) {
+        throw new StoreException(
+            "put", "short write of " + name + " to " + describe() + ": expected " + size + " bytes, got " + written);
+      }
+      try {
+        Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        throw new StoreException(
+            "put", "the directory " + dir + " does not support atomic renames; use a local filesystem", e);
+      }
+      syncDirectory();
+    } catch (IOException e) {
+      Files.deleteIfExists(tmp);
+      if (e instanceof StoreException) {
+        throw e;
+      }
+      throw new StoreException("put", "cannot write " + name + " to " + describe() + ": " + e, e);
+    }
+  }
+
+  /** Makes the rename durable: without it a power loss can forget the new directory entry. */
+  private void syncDirectory() {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException ignored) {
+      // Some filesystems refuse to open directories; the rename itself is still atomic there.
+    }
+  }
+
+  @Override
+  public InputStream get(String name) throws IOException {
+    BackupStore.checkName(name);
+    try {
+      return Files.newInputStream(dir.resolve(name));
+    } catch (NoSuchFileException e) {
+      throw new StoreException("get", "no object " + name + " in " + describe(), e);
+    } catch (IOException e) {
+      throw new StoreException("get", "cannot read " + name + " from " + describe() + ": " + e, e);
+    }
+  }
+
+  @Override
+  public Optional<StoredObject> stat(String name) throws IOException {
+    BackupStore.checkName(name);
+    Path p = dir.resolve(name);
+    try {
+      BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+      return Optional.of(new StoredObject(name, a.size(), a.lastModifiedTime().toInstant()));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public StorePage list(String startAfter, int limit) throws IOException {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be positive, got " + limit);
+    }
+    if (!Files.isDirectory(dir)) {
+      return new StorePage(List.of(), Optional.empty());
+    }
+    List<String> names = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path p : ds) {
+        String n = p.getFileName().toString();
+        if (!n.startsWith(".") && (startAfter == null || n.compareTo(startAfter) > 0) && Files.isRegularFile(p)) {
+          names.add(n);
+        }
+      }
+    } catch (IOException e) {
+      throw new StoreException("list", "cannot list " + describe() + ": " + e, e);
+    }
+    names.sort(Comparator.naturalOrder());
+    List<StoredObject> page = new ArrayList<>();
+    for (String n : names.subList(0, Math.min(limit, names.size()))) {
+      stat(n).ifPresent(page::add); // a concurrent delete just drops it from the page
+    }
+    Optional<String> next = names.size() > limit ? Optional.of(names.get(limit - 1)) : Optional.empty();
+    return new StorePage(page, next);
+  }
+
+  /** Temporary files left by interrupted puts, for GC. */
+  public List<StoredObject> listTemporary() throws IOException {
+    List<StoredObject> out = new ArrayList<>();
+    if (!Files.isDirectory(dir)) {
+      return out;
+    }
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, TEMP_PREFIX + "*")) {
+      for (Path p : ds) {
+        BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+        out.add(new StoredObject(p.getFileName().toString(), a.size(), a.lastModifiedTime().toInstant()));
+      }
+    }
+    return out;
+  }
+
+  /** Deletes a temporary file found by {@link #listTemporary}. */
+  public void deleteTemporary(String name) throws IOException {
+    if (!name.startsWith(TEMP_PREFIX) || name.contains("/")) {
+      throw new IllegalArgumentException("not a temporary file name: " + name);
+    }
+    Files.deleteIfExists(dir.resolve(name));
+  }
+
+  @Override
+  public void delete(String name) throws IOException {
+    BackupStore.checkName(name);
+    try {
+      Files.deleteIfExists(dir.resolve(name));
+    } catch (IOException e) {
+      throw new StoreException("delete", "cannot delete " + name + " from " + describe() + ": " + e, e);
+    }
+  }
+
+  @Override
+  public void check() throws IOException {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new StoreException("check", "cannot create the store directory " + dir + ": " + e, e);
+    }
+    if (!Files.isWritable(dir)) {
+      throw new StoreException(
+          "check", "the store directory " + dir + " is not writable by this process; fix its permissions");
+    }
+  }
+}
