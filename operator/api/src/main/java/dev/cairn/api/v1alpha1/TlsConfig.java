@@ -11,10 +11,10 @@ public class TlsConfig {
 
   @Required
   @JsonPropertyDescription(
-      "Secret holding tls.crt (certificate chain), tls.key (private key) and ca.crt (the CA that signed the"
-          + " peers' certificates), all PEM; the kubernetes.io/tls layout cert-manager writes. The certificate must"
-          + " name every member's DNS name (<etcd>-<ordinal>.<etcd>-peer.<namespace>.svc) and the client Service."
-          + " Rotating the Secret's content rolls the members.")
+      "Secret holding tls.crt (certificate chain), tls.key (private key) and ca.crt (the CA the other side's"
+          + " certificates must chain to), all PEM: the kubernetes.io/tls layout cert-manager writes. The"
+          + " certificate must cover the names it is reached by: <etcd>-client.<namespace>.svc for client traffic,"
+          + " <etcd>-<ordinal>.<etcd>-peer.<namespace>.svc for peer traffic.")
   private SecretRef secretRef;
 
   public TlsConfig() {}

@@ -230,7 +230,8 @@ public final class CrdValidator {
       out.set("type", types);
     }
     if (root) {
-      ObjectNode properties = out.with("properties");
+      ObjectNode properties =
+          out.get("properties") instanceof ObjectNode existing ? existing : out.putObject("properties");
       properties.putObject("apiVersion").put("type", "string");
       properties.putObject("kind").put("type", "string");
       properties.putObject("metadata").put("type", "object");
