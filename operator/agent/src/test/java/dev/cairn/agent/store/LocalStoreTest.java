@@ -1,0 +1,65 @@
+package dev.cairn.agent.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cairn.testkit.TestDirs;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class LocalStoreTest {
+
+  @Test
+  void putListPagedSortedGetDelete() throws IOException {
+    Path dir = TestDirs.create(LocalStoreTest.class, "store");
+    LocalStore s = new LocalStore(dir);
+    s.check();
+    for (String n : List.of("c", "a", "e", "b", "d")) {
+      s.put(n, new ByteArrayInputStream(n.getBytes()), 1, Map.of());
+    }
+    Files.writeString(dir.resolve(".tmp-x-123"), "partial");
+    StorePage p1 = s.list(null, 2);
+    assertEquals(List.of("a", "b"), p1.objects().stream().map(StoredObject::name).toList());
+    StorePage p2 = s.list(p1.nextStartAfter().orElseThrow(), 2);
+    assertEquals(List.of("c", "d"), p2.objects().stream().map(StoredObject::name).toList());
+    StorePage p3 = s.list(p2.nextStartAfter().orElseThrow(), 2);
+    assertEquals(List.of("e"), p3.objects().stream().map(StoredObject::name).toList());
+    assertTrue(p3.nextStartAfter().isEmpty());
+    assertEquals(5, s.listAll().size(), "temporary files are never listed");
+    try (InputStream in = s.get("c")) {
+      assertEquals("c", new String(in.readAllBytes()));
+    }
+    s.delete("c");
+    s.delete("c");
+    assertTrue(s.stat("c").isEmpty());
+    assertThrows(StoreException.class, () -> s.get("c"));
+    assertThrows(IllegalArgumentException.class, () -> s.put("../x", InputStream.nullInputStream(), 0, Map.of()));
+  }
+
+  @Test
+  void failedPutLeavesNothingVisible() throws IOException {
+    Path dir = TestDirs.create(LocalStoreTest.class, "fail");
+    LocalStore s = new LocalStore(dir);
+    InputStream broken = new InputStream() {
+      int n;
+
+      @Override
+      public int read() throws IOException {
+        if (n++ > 100_000) {
+          throw new IOException("source died");
+        }
+        return 7;
+      }
+    };
+    assertThrows(StoreException.class, () -> s.put("snap", broken, -1, Map.of()));
+    assertEquals(List.of(), s.listAll());
+    assertEquals(List.of(), s.listTemporary());
+  }
+}
