@@ -1,0 +1,693 @@
+package dev.cairn.datadir.bbolt;
+
+import static dev.cairn.datadir.bbolt.BoltFormat.*;
+
+import dev.cairn.datadir.CorruptFileException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Full consistency check of a bbolt file, done in one pass over the reachable pages of the tree.
+ *
+ * <p>It checks what bbolt's own {@code tx.Check} does (page ids within the high-water mark, the id
+ * stored in each page, valid page types, no page reached twice, no reachable page in a stored
+ * freelist, every page reachable or free) and what bbolt 1.3.6 (etcd 3.4) does not: element tables
+ * and key/value spans inside their node, elements packed the way bbolt writes them, a node's size
+ * matching the pages it occupies, keys strictly increasing in each page and within the bounds set
+ * by the parent branch keys, nothing read past the end of the file. In etcd's "key" bucket it also
+ * checks that each key is a revision and each value a KeyValue protobuf whose mod_revision is that
+ * revision, because etcd decodes every one of them when it starts.
+ *
+ * <p>Cost: one visit per reachable page through read-only mappings, two bitsets of one bit per page
+ * (8 GiB db: 2 M pages, 256 KiB each), no allocation per page.
+ */
+public final class BoltChecker {
+
+  public static final int DEFAULT_MAX_FINDINGS = 200;
+
+  /** Nested buckets (and corrupt trees looping through inline buckets) stop here. */
+  static final int MAX_DEPTH = 256;
+
+  /** What a byte range of a node is, reported to a {@link LayoutListener}. */
+  enum Region {
+    HEADER,
+    ELEMENTS,
+    KEY,
+    VALUE,
+    BUCKET_ROOT,
+    BUCKET_SEQUENCE,
+    /** Fields of an inline bucket's page header that bbolt never reads (id, overflow). */
+    INLINE_UNUSED,
+    /** Bytes after the last value of a node: never read. */
+    SLACK,
+    FREELIST
+  }
+
+  /** Receives the layout of every node the check reads; tests use it to interpret byte flips. */
+  interface LayoutListener {
+    void region(Region region, long fileOffset, long length);
+  }
+
+  private BoltChecker() {}
+
+  /** Checks the file, reporting up to {@link #DEFAULT_MAX_FINDINGS} problems. */
+  public static BoltReport check(Path file) throws IOException {
+    return check(file, DEFAULT_MAX_FINDINGS, null);
+  }
+
+  /**
+   * Checks the file. Corruption is reported in the result; an {@link IOException} means the file
+   * could not be read at all (missing, unreadable).
+   */
+  public static BoltReport check(Path file, int maxFindings) throws IOException {
+    return check(file, maxFindings, null);
+  }
+
+  static BoltReport check(Path file, int maxFindings, LayoutListener layout) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      long size = ch.size();
+      MetaSelection sel;
+      try {
+        sel = MetaSelection.read(file, ch, size);
+      } catch (CorruptFileException e) {
+        String msg = e.getMessage().substring(file.toString().length() + 2);
+        return new BoltReport(file, size, 0, null, null, null, 0, 0, 0, 0, 0, 0,
+            List.of(new BoltFinding(-1, "", msg)), 0, List.of());
+      }
+      Walker w = new Walker(file, ch, size, sel, Math.max(1, maxFindings), layout);
+      w.run();
+      return w.report();
+    }
+  }
+
+  /** The state of one check. Fields instead of objects per page keep the hot path allocation-free. */
+  private static final class Walker {
+    private final Path file;
+    private final long size;
+    private final MetaSelection sel;
+    private final Meta meta;
+    private final int ps;
+    private final long hwm;
+    /** Pages that are wholly inside the file and below the high-water mark: the bitsets' range. */
+    private final long pages;
+    private final MappedWindows mw;
+    private final long[] reached;
+    private final long[] free;
+    private final int maxFindings;
+    private final LayoutListener layout;
+    private final List<BoltFinding> findings = new ArrayList<>();
+    private final List<String> warnings = new ArrayList<>();
+    private long omitted;
+    private long buckets;
+    private long keys;
+    private long overflowPages;
+
+    // The bucket path, as references into the mapped buffers (names are only copied for messages).
+    private final ByteBuffer[] pathBuf = new ByteBuffer[MAX_DEPTH + 2];
+    private final int[] pathOff = new int[MAX_DEPTH + 2];
+    private final int[] pathLen = new int[MAX_DEPTH + 2];
+    private int pathDepth;
+
+    Walker(Path file, FileChannel ch, long size, MetaSelection sel, int maxFindings, LayoutListener layout) {
+      this.file = file;
+      this.size = size;
+      this.sel = sel;
+      this.meta = sel.chosen();
+      this.ps = sel.pageSize();
+      this.hwm = meta.highWaterMark();
+      this.pages = Math.max(0, Math.min(hwm, size / ps));
+      this.mw = new MappedWindows(ch, size, ps);
+      this.reached = new long[(int) ((pages + 63) >>> 6)];
+      this.free = meta.freelistStored() ? new long[reached.length] : null;
+      this.maxFindings = maxFindings;
+      this.layout = layout;
+    }
+
+    void run() throws IOException {
+      Meta other = meta.pageId() == 0 ? sel.meta1() : sel.meta0();
+      if (other == null || !other.valid()) {
+        warnings.add("meta page " + (1 - meta.pageId()) + " is invalid ("
+            + (other == null ? "not found" : other.problem()) + "); bbolt uses meta page " + meta.pageId()
+            + " (txid " + meta.txid() + ") and rewrites the other on its next commit");
+      } else if (other.pageSize() != meta.pageSize()) {
+        finding(-1, "", "the meta pages disagree on the page size (" + sel.meta0().pageSize() + " and "
+            + sel.meta1().pageSize() + ")");
+      }
+      if (hwm < 2) {
+        finding(-1, "", "high-water mark " + hwm + " is below 2: not even the meta pages are counted");
+        return;
+      }
+      long need = hwm * ps;
+      if (size < need) {
+        finding(-1, "", "the file is " + size + " bytes but the high-water mark of " + hwm + " pages of " + ps
+            + " bytes needs " + need + ": the file is truncated");
+      }
+      for (long p = 0; p < Math.min(2, pages); p++) {
+        set(reached, p);
+      }
+      if (free != null) {
+        readFreelist();
+      }
+      walk(meta.root(), 0, null, 0, 0, null, 0, 0);
+      if (free != null) {
+        for (long p = 2; p < pages; p++) {
+          if (!get(reached, p) && !get(free, p)) {
+            finding(p, "", "page is neither reachable nor in the freelist (leaked)");
+          }
+        }
+      }
+    }
+
+    BoltReport report() {
+      long reachable = 0;
+      for (long word : reached) {
+        reachable += Long.bitCount(word);
+      }
+      long freeCount;
+      if (free != null) {
+        freeCount = 0;
+        for (long word : free) {
+          freeCount += Long.bitCount(word);
+        }
+      } else {
+        freeCount = Math.max(0, hwm - reachable);
+      }
+      return new BoltReport(file, size, ps, sel.meta0(), sel.meta1(), meta, hwm, reachable, freeCount, buckets,
+          keys, overflowPages, List.copyOf(findings), omitted, List.copyOf(warnings));
+    }
+
+    // ---------------------------------------------------------------- freelist
+
+    private void readFreelist() throws IOException {
+      long fl = meta.freelist();
+      if (fl < 2 || fl >= hwm) {
+        finding(fl, "", "freelist page id " + fl + " is outside [2, " + hwm + ") (high-water mark)");
+        return;
+      }
+      if (fl >= pages) {
+        finding(fl, "", "freelist page lies past the end of the file (" + size + " bytes)");
+        return;
+      }
+      ByteBuffer b = mw.at(fl * ps, PAGE_HEADER);
+      int base = mw.base;
+      if (Pages.id(b, base) != fl) {
+        finding(fl, "", "freelist page header holds id " + Pages.id(b, base));
+        return;
+      }
+      if (Pages.flags(b, base) != FREELIST) {
+        finding(fl, "", "page the meta names as freelist is a " + BoltFormat.flagsName(Pages.flags(b, base)) + " page");
+        return;
+      }
+      long ov = Pages.overflow(b, base);
+      if (fl + ov >= pages) {
+        finding(fl, "", "freelist of " + (ov + 1) + " pages runs past the high-water mark or the end of the file");
+        return;
+      }
+      if (!markReached(fl, ov, "")) {
+        return;
+      }
+      long len = (ov + 1) * ps;
+      b = mw.at(fl * ps, len);
+      if (b == null) {
+        finding(fl, "", "freelist of " + len + " bytes is too large to map");
+        return;
+      }
+      base = mw.base;
+      long count = Pages.count(b, base);
+      int ids = base + PAGE_HEADER;
+      if (count == FREELIST_COUNT_OVERFLOW) {
+        count = b.getLong(ids);
+        ids += 8;
+      }
+      if (count < 0 || ids - base + count * 8 > len) {
+        finding(fl, "", "freelist count " + count + " does not fit in its " + (ov + 1) + " page(s)");
+        return;
+      }
+      region(Region.HEADER, fl * ps, ids - base);
+      region(Region.FREELIST, fl * ps + (ids - base), count * 8);
+      for (long i = 0; i < count; i++) {
+        long id = b.getLong(ids + (int) (i * 8));
+        if (id < 2 || id >= hwm) {
+          finding(fl, "", "freelist entry " + i + " is page id " + id + ", outside [2, " + hwm + ")");
+        } else if (id < pages) {
+          if (get(free, id)) {
+            finding(fl, "", "page " + id + " is listed twice in the freelist");
+          }
+          set(free, id);
+        }
+      }
+    }
+
+    // ---------------------------------------------------------------- tree walk
+
+    /**
+     * Visits the node at {@code pgid}: all its keys must lie in [lo, hi) (null buffer = unbounded),
+     * which the parent branch element keys impose.
+     */
+    private void walk(long pgid, int depth, ByteBuffer loB, int loOff, int loLen, ByteBuffer hiB, int hiOff,
+        int hiLen) throws IOException {
+      if (depth > MAX_DEPTH) {
+        finding(pgid, path(), "tree deeper than " + MAX_DEPTH + " levels");
+        return;
+      }
+      if (pgid < 2 || pgid >= hwm) {
+        finding(pgid, path(), "page id is outside [2, " + hwm + ") (high-water mark)");
+        return;
+      }
+      if (pgid >= pages) {
+        finding(pgid, path(), "page lies past the end of the file (" + size + " bytes)");
+        return;
+      }
+      long off = pgid * ps;
+      ByteBuffer b = mw.at(off, PAGE_HEADER);
+      int base = mw.base;
+      long id = Pages.id(b, base);
+      int flags = Pages.flags(b, base);
+      long ov = Pages.overflow(b, base);
+      if (id != pgid) {
+        finding(pgid, path(), "page header holds id " + id + " (a stale or misplaced page)");
+        return;
+      }
+      if (flags != BRANCH && flags != LEAF) {
+        finding(pgid, path(), "page is a " + BoltFormat.flagsName(flags) + " page where a branch or leaf belongs");
+        return;
+      }
+      if (pgid + ov >= hwm || pgid + ov >= pages) {
+        finding(pgid, path(), "node with " + ov + " overflow pages runs past the "
+            + (pgid + ov >= hwm ? "high-water mark " + hwm : "end of the file"));
+        return;
+      }
+      if (!markReached(pgid, ov, path())) {
+        return;
+      }
+      long len = (ov + 1) * ps;
+      b = mw.at(off, len);
+      if (b == null) {
+        finding(pgid, path(), "node of " + len + " bytes is too large to map");
+        return;
+      }
+      base = mw.base;
+      overflowPages += ov;
+      if (flags == BRANCH) {
+        branch(b, base, base + (int) len, pgid, off, ov, depth, loB, loOff, loLen, hiB, hiOff, hiLen);
+      } else {
+        leaf(b, base, base + (int) len, pgid, off, ov, false, depth, loB, loOff, loLen, hiB, hiOff, hiLen);
+      }
+    }
+
+    /** Marks pgid..pgid+ov reached; false (with a finding) if any was reached before or is free. */
+    private boolean markReached(long pgid, long ov, String where) {
+      for (long p = pgid; p <= pgid + ov; p++) {
+        if (get(reached, p)) {
+          finding(pgid, where, (p == pgid ? "page" : "overflow page " + p + " of this node")
+              + " is reached a second time (two parents, or a cycle)");
+          return false;
+        }
+      }
+      boolean ok = true;
+      for (long p = pgid; p <= pgid + ov; p++) {
+        set(reached, p);
+        if (free != null && get(free, p)) {
+          finding(pgid, where, (p == pgid ? "page" : "overflow page " + p + " of this node")
+              + " is reachable but listed in the freelist");
+          ok = false;
+        }
+      }
+      return ok;
+    }
+
+    private void branch(ByteBuffer b, int base, int end, long pgid, long fileOff, long ov, int depth,
+        ByteBuffer loB, int loOff, int loLen, ByteBuffer hiB, int hiOff, int hiLen) throws IOException {
+      int count = Pages.count(b, base);
+      region(Region.HEADER, fileOff, PAGE_HEADER);
+      if (count == 0) {
+        finding(pgid, path(), "branch page has no elements");
+        return;
+      }
+      long tableEnd = (long) base + PAGE_HEADER + (long) count * ELEMENT;
+      if (tableEnd > end) {
+        finding(pgid, path(), "element table of " + count + " elements runs past the node (" + (end - base) + " bytes)");
+        return;
+      }
+      region(Region.ELEMENTS, fileOff + PAGE_HEADER, (long) count * ELEMENT);
+      long expect = tableEnd;
+      int prevOff = -1;
+      int prevLen = 0;
+      for (int i = 0; i < count; i++) {
+        int e = Pages.elem(base, i);
+        long start = e + Pages.branchPos(b, e);
+        long ks = Pages.branchKsize(b, e);
+        if (start != expect) {
+          finding(pgid, path(), "element " + i + ": key at node offset " + (start - base) + ", expected "
+              + (expect - base) + " (bbolt packs keys right after the element table)");
+          return;
+        }
+        if (ks == 0 || start + ks > end) {
+          finding(pgid, path(), "element " + i + ": key of " + ks + " bytes at node offset " + (start - base)
+              + (ks == 0 ? " is empty" : " runs past the node (" + (end - base) + " bytes)"));
+          return;
+        }
+        int k = (int) start;
+        region(Region.KEY, fileOff + (k - base), ks);
+        if (!keyInOrder(b, k, (int) ks, i, prevOff, prevLen, pgid, loB, loOff, loLen, hiB, hiOff, hiLen)) {
+          return;
+        }
+        prevOff = k;
+        prevLen = (int) ks;
+        expect = start + ks;
+      }
+      if (!sizeMatchesPages(expect - base, ov, pgid)) {
+        return;
+      }
+      region(Region.SLACK, fileOff + (expect - base), end - expect);
+      for (int i = 0; i < count; i++) {
+        int e = Pages.elem(base, i);
+        int k = e + (int) Pages.branchPos(b, e);
+        int ks = (int) Pages.branchKsize(b, e);
+        ByteBuffer nHiB = hiB;
+        int nHiOff = hiOff;
+        int nHiLen = hiLen;
+        if (i + 1 < count) {
+          int e2 = Pages.elem(base, i + 1);
+          nHiB = b;
+          nHiOff = e2 + (int) Pages.branchPos(b, e2);
+          nHiLen = (int) Pages.branchKsize(b, e2);
+        }
+        walk(Pages.branchChild(b, e), depth + 1, b, k, ks, nHiB, nHiOff, nHiLen);
+        if (findings.size() >= maxFindings && omitted > 0) {
+          return; // enough to condemn the file; stop spending time on it
+        }
+      }
+    }
+
+    private void leaf(ByteBuffer b, int base, int end, long pgid, long fileOff, long ov, boolean inline,
+        int depth, ByteBuffer loB, int loOff, int loLen, ByteBuffer hiB, int hiOff, int hiLen) throws IOException {
+      int count = Pages.count(b, base);
+      if (inline) {
+        region(Region.INLINE_UNUSED, fileOff, 8);
+        region(Region.HEADER, fileOff + 8, 4);
+        region(Region.INLINE_UNUSED, fileOff + 12, 4);
+      } else {
+        region(Region.HEADER, fileOff, PAGE_HEADER);
+      }
+      long tableEnd = (long) base + PAGE_HEADER + (long) count * ELEMENT;
+      if (tableEnd > end) {
+        finding(pgid, path(), (inline ? "inline bucket page: " : "") + "element table of " + count
+            + " elements runs past the node (" + (end - base) + " bytes)");
+        return;
+      }
+      region(Region.ELEMENTS, fileOff + PAGE_HEADER, (long) count * ELEMENT);
+      boolean etcdKeys = pathDepth == 1 && isName(pathBuf[0], pathOff[0], pathLen[0], RevisionReader.KEY_BUCKET);
+      long expect = tableEnd;
+      int prevOff = -1;
+      int prevLen = 0;
+      for (int i = 0; i < count; i++) {
+        int e = Pages.elem(base, i);
+        long start = e + Pages.leafPos(b, e);
+        long ks = Pages.leafKsize(b, e);
+        long vs = Pages.leafVsize(b, e);
+        int fl = Pages.leafFlags(b, e);
+        if (start != expect) {
+          finding(pgid, path(), (inline ? "inline bucket page: " : "") + "element " + i + ": key at node offset "
+              + (start - base) + ", expected " + (expect - base) + " (bbolt packs keys and values right after the"
+              + " element table)");
+          return;
+        }
+        if (ks == 0 || start + ks + vs > end) {
+          finding(pgid, path(), (inline ? "inline bucket page: " : "") + "element " + i + ": key of " + ks
+              + " bytes and value of " + vs + " bytes at node offset " + (start - base)
+              + (ks == 0 ? ": the key is empty" : " run past the node (" + (end - base) + " bytes)"));
+          return;
+        }
+        int k = (int) start;
+        int v = k + (int) ks;
+        region(Region.KEY, fileOff + (k - base), ks);
+        if (!keyInOrder(b, k, (int) ks, i, prevOff, prevLen, pgid, loB, loOff, loLen, hiB, hiOff, hiLen)) {
+          return;
+        }
+        prevOff = k;
+        prevLen = (int) ks;
+        expect = start + ks + vs;
+        if (fl == BUCKET_LEAF) {
+          bucket(b, k, (int) ks, v, (int) vs, pgid, fileOff + (v - base), depth);
+        } else if (fl != 0) {
+          finding(pgid, path(), "element " + i + " has unknown flags 0x" + Integer.toHexString(fl));
+        } else {
+          keys++;
+          region(Region.VALUE, fileOff + (v - base), vs);
+          if (pathDepth == 0) {
+            finding(pgid, path(), "element " + i + " (" + name(b, k, (int) ks)
+                + ") is a plain key in the root bucket, which holds only buckets");
+          } else if (etcdKeys) {
+            etcdRevision(b, k, (int) ks, v, (int) vs, pgid, i);
+          }
+        }
+      }
+      if (!inline && !sizeMatchesPages(expect - base, ov, pgid)) {
+        return;
+      }
+      region(Region.SLACK, fileOff + (expect - base), end - expect);
+    }
+
+    private void bucket(ByteBuffer b, int k, int ks, int v, int vs, long pgid, long valueFileOff, int depth)
+        throws IOException {
+      if (vs < BUCKET_HEADER) {
+        finding(pgid, path(), "bucket " + name(b, k, ks) + " has a value of " + vs + " bytes, less than the "
+            + BUCKET_HEADER + "-byte bucket header");
+        return;
+      }
+      if (pathDepth >= MAX_DEPTH) {
+        finding(pgid, path(), "buckets nested deeper than " + MAX_DEPTH);
+        return;
+      }
+      buckets++;
+      region(Region.BUCKET_ROOT, valueFileOff, 8);
+      region(Region.BUCKET_SEQUENCE, valueFileOff + 8, 8);
+      long root = b.getLong(v);
+      pathBuf[pathDepth] = b;
+      pathOff[pathDepth] = k;
+      pathLen[pathDepth] = ks;
+      pathDepth++;
+      try {
+        if (root != 0) {
+          walk(root, depth + 1, null, 0, 0, null, 0, 0);
+          return;
+        }
+        // An inline bucket: its single leaf page image follows the bucket header in the value.
+        int ib = v + BUCKET_HEADER;
+        int iend = v + vs;
+        if (iend - ib < PAGE_HEADER) {
+          finding(pgid, path(), "inline bucket value of " + vs + " bytes is too short for its page header");
+          return;
+        }
+        int flags = Pages.flags(b, ib);
+        if (flags != LEAF) {
+          finding(pgid, path(), "inline bucket page is a " + BoltFormat.flagsName(flags) + " page, expected leaf");
+          return;
+        }
+        leaf(b, ib, iend, pgid, valueFileOff + BUCKET_HEADER, 0, true, depth + 1, null, 0, 0, null, 0, 0);
+      } finally {
+        pathDepth--;
+        pathBuf[pathDepth] = null;
+      }
+    }
+
+    private boolean keyInOrder(ByteBuffer b, int k, int ks, int i, int prevOff, int prevLen, long pgid,
+        ByteBuffer loB, int loOff, int loLen, ByteBuffer hiB, int hiOff, int hiLen) {
+      if (prevOff >= 0 && Pages.compare(b, prevOff, prevLen, b, k, ks) >= 0) {
+        finding(pgid, path(), "key " + i + " (" + name(b, k, ks) + ") is not greater than key " + (i - 1) + " ("
+            + name(b, prevOff, prevLen) + "): keys out of order");
+        return false;
+      }
+      if (loB != null && Pages.compare(b, k, ks, loB, loOff, loLen) < 0) {
+        finding(pgid, path(), "key " + i + " (" + name(b, k, ks) + ") is below the parent's bound ("
+            + name(loB, loOff, loLen) + ")");
+        return false;
+      }
+      if (hiB != null && Pages.compare(b, k, ks, hiB, hiOff, hiLen) >= 0) {
+        finding(pgid, path(), "key " + i + " (" + name(b, k, ks) + ") is not below the next sibling's key ("
+            + name(hiB, hiOff, hiLen) + ")");
+        return false;
+      }
+      return true;
+    }
+
+    /**
+     * bbolt allocates a node exactly the pages its bytes need (ceil(size / pageSize), or
+     * size / pageSize + 1 in older versions), so a wrong overflow count shows as a size mismatch.
+     */
+    private boolean sizeMatchesPages(long used, long ov, long pgid) {
+      if (used < ov * ps || used > (ov + 1) * ps) {
+        finding(pgid, path(), "node content is " + used + " bytes but the node occupies " + (ov + 1)
+            + " pages of " + ps + " bytes (overflow count wrong)");
+        return false;
+      }
+      return true;
+    }
+
+    /**
+     * etcd's "key" bucket: key = 8-byte main revision, '_', 8-byte sub revision (+ 't' for a
+     * tombstone); value = mvccpb.KeyValue. etcd unmarshals every value at start and panics on a bad
+     * one, so the framing is checked here (the bytes inside key and value fields are not).
+     */
+    private void etcdRevision(ByteBuffer b, int k, int ks, int v, int vs, long pgid, int i) {
+      boolean tombstone = ks == 18 && b.get(k + 17) == 't';
+      if ((ks != 17 && !tombstone) || b.get(k + 8) != '_') {
+        finding(pgid, path(), "key " + i + " (" + name(b, k, ks) + ") is not an etcd revision"
+            + " (8-byte main, '_', 8-byte sub, optional 't')");
+        return;
+      }
+      long main = Long.reverseBytes(b.getLong(k));
+      int p = v;
+      int end = v + vs;
+      long modRevision = -1;
+      String bad = null;
+      while (p < end && bad == null) {
+        long tag = 0;
+        int shift = 0;
+        int start = p;
+        while (true) {
+          if (p >= end || shift > 28) {
+            bad = "truncated or oversized field tag at value offset " + (start - v);
+            break;
+          }
+          int c = b.get(p++) & 0xff;
+          tag |= (long) (c & 0x7f) << shift;
+          shift += 7;
+          if (c < 0x80) {
+            break;
+          }
+        }
+        if (bad != null) {
+          break;
+        }
+        int field = (int) (tag >>> 3);
+        int wire = (int) (tag & 7);
+        boolean lenField = field == 1 || field == 5;
+        boolean varField = field == 2 || field == 3 || field == 4 || field == 6;
+        if (field == 0 || (lenField && wire != 2) || (varField && wire != 0)) {
+          bad = "field " + field + " with wire type " + wire + " at value offset " + (start - v);
+          break;
+        }
+        switch (wire) {
+          case 0 -> {
+            long val = 0;
+            int s = 0;
+            while (true) {
+              if (p >= end || s > 63) {
+                bad = "truncated varint of field " + field;
+                break;
+              }
+              int c = b.get(p++) & 0xff;
+              val |= (long) (c & 0x7f) << s;
+              s += 7;
+              if (c < 0x80) {
+                break;
+              }
+            }
+            if (field == 3) {
+              modRevision = val;
+            }
+          }
+          case 1 -> p += 8;
+          case 5 -> p += 4;
+          case 2 -> {
+            long len = 0;
+            int s = 0;
+            while (true) {
+              if (p >= end || s > 35) {
+                bad = "truncated length of field " + field;
+                break;
+              }
+              int c = b.get(p++) & 0xff;
+              len |= (long) (c & 0x7f) << s;
+              s += 7;
+              if (c < 0x80) {
+                break;
+              }
+            }
+            if (bad == null && len > end - p) {
+              bad = "field " + field + " of " + len + " bytes runs past the value";
+            }
+            p += (int) Math.min(len, end - p);
+          }
+          default -> bad = "wire type " + wire + " at value offset " + (start - v);
+        }
+      }
+      if (bad == null && p != end) {
+        bad = "the last field runs past the value";
+      }
+      if (bad != null) {
+        finding(pgid, path(), "key " + i + " (revision " + main + "): value is not a KeyValue protobuf: " + bad);
+      } else if (!tombstone && modRevision != main) {
+        finding(pgid, path(), "key " + i + " (revision " + main + ") holds a KeyValue with mod_revision "
+            + modRevision);
+      }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private void region(Region r, long fileOffset, long length) {
+      if (layout != null && length > 0) {
+        layout.region(r, fileOffset, length);
+      }
+    }
+
+    private void finding(long pgid, String where, String problem) {
+      if (findings.size() >= maxFindings) {
+        omitted++;
+        return;
+      }
+      findings.add(new BoltFinding(pgid, where, problem));
+    }
+
+    private String path() {
+      if (pathDepth == 0) {
+        return "(root)";
+      }
+      StringBuilder s = new StringBuilder();
+      for (int i = 0; i < pathDepth; i++) {
+        if (i > 0) {
+          s.append('/');
+        }
+        s.append(name(pathBuf[i], pathOff[i], pathLen[i]));
+      }
+      return s.toString();
+    }
+
+    private static boolean isName(ByteBuffer b, int off, int len, byte[] name) {
+      return len == name.length && Pages.compare(b, off, len, name) == 0;
+    }
+
+    /** A key for a message: printable ASCII as is, anything else (etcd revisions) in hex. */
+    static String name(ByteBuffer b, int off, int len) {
+      int n = Math.min(len, 64);
+      boolean printable = true;
+      for (int i = 0; i < n; i++) {
+        byte c = b.get(off + i);
+        if (c < 0x20 || c > 0x7e) {
+          printable = false;
+          break;
+        }
+      }
+      byte[] bytes = Pages.bytes(b, off, n);
+      String s = printable ? new String(bytes, java.nio.charset.StandardCharsets.US_ASCII)
+          : "0x" + HexFormat.of().formatHex(bytes);
+      return len > n ? s + "...(" + len + " bytes)" : s;
+    }
+
+    private static boolean get(long[] bits, long i) {
+      return (bits[(int) (i >>> 6)] & (1L << i)) != 0;
+    }
+
+    private static void set(long[] bits, long i) {
+      bits[(int) (i >>> 6)] |= 1L << i;
+    }
+  }
+}
