@@ -400,8 +400,13 @@ public final class SnapshotService implements AutoCloseable {
 
   // ---------------------------------------------------------------- deltas
 
+  /** The segment the current thread just cut, so an on-demand cut can wait for exactly its upload. */
+  private final ThreadLocal<Pending> justCut = new ThreadLocal<>();
+
   private void segmentCut(DeltaSegment seg) {
-    queue.add(new Pending(seg, epoch, new CompletableFuture<>()));
+    Pending p = new Pending(seg, epoch, new CompletableFuture<>());
+    justCut.set(p);
+    queue.add(p);
   }
 
   /** Cuts the buffered events into a delta now and waits until it is stored; empty when nothing was buffered. */
@@ -419,24 +424,18 @@ public final class SnapshotService implements AutoCloseable {
     if (seg.isEmpty()) {
       return Optional.empty();
     }
-    CompletableFuture<Optional<SnapshotMetadata>> done = null;
-    for (Pending p : queue) {
-      if (p.segment() == seg.get()) {
-        done = p.done();
-      }
+    Pending pending = justCut.get();
+    justCut.remove();
+    if (pending == null || pending.segment() != seg.get()) {
+      throw new IllegalStateException("the cut delta was not queued for upload");
     }
-    if (done == null) {
-      done = waiting.computeIfAbsent(seg.get(), s -> new CompletableFuture<>());
-    }
+    CompletableFuture<Optional<SnapshotMetadata>> done = pending.done();
     try {
       return done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       throw unwrap(e);
     }
   }
-
-  private final java.util.concurrent.ConcurrentHashMap<DeltaSegment, CompletableFuture<Optional<SnapshotMetadata>>>
-      waiting = new java.util.concurrent.ConcurrentHashMap<>();
 
   private void uploadLoop() {
     while (!closed) {
@@ -446,18 +445,11 @@ public final class SnapshotService implements AutoCloseable {
       } catch (InterruptedException e) {
         return;
       }
-      CompletableFuture<Optional<SnapshotMetadata>> waiter = waiting.remove(p.segment());
       try {
         Optional<SnapshotMetadata> meta = uploadDelta(p);
         p.done().complete(meta);
-        if (waiter != null) {
-          waiter.complete(meta);
-        }
       } catch (Exception e) {
         p.done().completeExceptionally(e);
-        if (waiter != null) {
-          waiter.completeExceptionally(e);
-        }
         if (e instanceof InterruptedException) {
           return;
         }
