@@ -48,7 +48,8 @@ public final class EtcdDataSets {
       Path snapshotJetcd,
       long snapshotRevision,
       Path repairedDataDir,
-      Path killedDataDir) {}
+      Path killedDataDir,
+      long killedAckedRevision) {}
 
   /** A data dir whose WAL has several segment files (values of ~1 MiB force the cuts). */
   public record MultiWal(Path dataDir, long revision) {}
@@ -126,20 +127,23 @@ public final class EtcdDataSets {
       Path repaired = dir.resolve("repaired");
       copyTree(m.dataDir(), repaired);
 
-      // A crash in the middle of writes.
-      m.start().awaitHealthy(Duration.ofSeconds(30));
+      // A crash in the middle of writes. The backend commits only every hour or on a snapshot
+      // here, so the db lags the WAL by every write of this run: etcd replays them at start.
+      long ackedRev;
+      m.start("--backend-batch-interval=1h", "--backend-batch-limit=1000000", "--snapshot-count=1000000")
+          .awaitHealthy(Duration.ofSeconds(30));
       try (Client c = etcd.client()) {
         KV kv = c.getKVClient();
         List<CompletableFuture<PutResponse>> inflight = new ArrayList<>();
         for (int i = 0; i < 400; i++) {
           inflight.add(kv.put(bs("crash/" + i), bs("v" + i)));
         }
-        inflight.get(200).get(10, TimeUnit.SECONDS);
+        ackedRev = inflight.get(200).get(10, TimeUnit.SECONDS).getHeader().getRevision();
         m.kill();
       }
       Path killed = dir.resolve("killed");
       copyTree(m.dataDir(), killed);
-      small = new Small(clean, rev, compactRev, snapCtl, snapJetcd, snapRev, repaired, killed);
+      small = new Small(clean, rev, compactRev, snapCtl, snapJetcd, snapRev, repaired, killed, ackedRev);
       return small;
     } catch (Exception e) {
       throw new IllegalStateException("building the small etcd data set in " + dir + " failed", e);
@@ -183,7 +187,7 @@ public final class EtcdDataSets {
   }
 
   /** Puts {@code n} keys with random values, 64 in flight; returns the revision of the last one. */
-  static long putMany(KV kv, String prefix, int n, int minLen, int maxLen, Random rnd) throws Exception {
+  public static long putMany(KV kv, String prefix, int n, int minLen, int maxLen, Random rnd) throws Exception {
     List<CompletableFuture<PutResponse>> inflight = new ArrayList<>();
     long rev = 0;
     for (int i = 0; i < n; i++) {
@@ -203,14 +207,14 @@ public final class EtcdDataSets {
     return rev;
   }
 
-  static Path lastWal(Path dataDir) throws IOException {
+  public static Path lastWal(Path dataDir) throws IOException {
     try (Stream<Path> s = Files.list(dataDir.resolve("member/wal"))) {
       return s.filter(p -> p.getFileName().toString().endsWith(".wal")).sorted().reduce((a, b) -> b).orElseThrow();
     }
   }
 
   /** Offset just past the last record of a WAL file: frames until a zero length field. */
-  static long endOfRecords(Path wal) throws IOException {
+  public static long endOfRecords(Path wal) throws IOException {
     try (FileChannel ch = FileChannel.open(wal, StandardOpenOption.READ)) {
       ByteBuffer b = ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
       long off = 0;
