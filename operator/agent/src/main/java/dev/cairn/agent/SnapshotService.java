@@ -409,6 +409,26 @@ public final class SnapshotService implements AutoCloseable {
     queue.add(p);
   }
 
+  /**
+   * Stores one delta holding every event from the newest stored revision up to etcd's revision now
+   * (the CLI's {@code --once delta}); empty when there is none.
+   */
+  public Optional<SnapshotMetadata> onceDelta(Duration timeout)
+      throws NotLeaderException, IOException, InterruptedException, TimeoutException {
+    long target = etcd.status().revision();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!(capture.isRunning() && capture.lastRevision() >= target)) {
+      synchronized (this) {
+        checkActive();
+      }
+      if (System.nanoTime() > deadline) {
+        throw new TimeoutException("delta capture did not reach revision " + target + " within " + timeout);
+      }
+      Thread.sleep(50);
+    }
+    return deltaSnapshot(timeout);
+  }
+
   /** Cuts the buffered events into a delta now and waits until it is stored; empty when nothing was buffered. */
   public Optional<SnapshotMetadata> deltaSnapshot(Duration timeout)
       throws NotLeaderException, IOException, InterruptedException, TimeoutException {
