@@ -20,7 +20,8 @@ import java.util.List;
  * freelist, every page reachable or free) and what bbolt 1.3.6 (etcd 3.4) does not: element tables
  * and key/value spans inside their node, elements packed the way bbolt writes them, a node's size
  * matching the pages it occupies, keys strictly increasing in each page and within the bounds set
- * by the parent branch keys, nothing read past the end of the file. In etcd's "key" bucket it also
+ * by the parent branch keys (a child's first key equal to its parent's key for it), nothing read
+ * past the end of the file. In etcd's "key" bucket it also
  * checks that each key is a revision and each value a KeyValue protobuf whose mod_revision is that
  * revision, because etcd decodes every one of them when it starts.
  *
@@ -460,6 +461,12 @@ public final class BoltChecker {
       if (!inline && !sizeMatchesPages(expect - base, ov, pgid)) {
         return;
       }
+      if (inline && expect != end) {
+        // bbolt sizes an inline bucket's value to exactly the bucket header plus its node.
+        finding(pgid, path(), "inline bucket page content ends at byte " + (expect - base) + " of its "
+            + (end - base) + "-byte value (a damaged length)");
+        return;
+      }
       region(Region.SLACK, fileOff + (expect - base), end - expect);
       if (!inline) {
         slack(b, (int) expect, end, pgid);
@@ -550,9 +557,11 @@ public final class BoltChecker {
             + name(b, prevOff, prevLen) + "): keys out of order");
         return false;
       }
-      if (loB != null && Pages.compare(b, k, ks, loB, loOff, loLen) < 0) {
-        finding(pgid, path(), "key " + i + " (" + name(b, k, ks) + ") is below the parent's bound ("
-            + name(loB, loOff, loLen) + ")");
+      // bbolt sets a branch element's key to its child's first key whenever it writes the child,
+      // and relies on it (it finds the element to update by that key), so they must be equal.
+      if (i == 0 && loB != null && Pages.compare(b, k, ks, loB, loOff, loLen) != 0) {
+        finding(pgid, path(), "first key (" + name(b, k, ks) + ") differs from the parent's key for this page ("
+            + name(loB, loOff, loLen) + "): a stale or misplaced page");
         return false;
       }
       if (hiB != null && Pages.compare(b, k, ks, hiB, hiOff, hiLen) >= 0) {

@@ -26,7 +26,8 @@ public final class DbLayout {
    * @param refOffset file offset of the 8-byte field holding this node's page id (branch element
    *     or bucket header); -1 for the root bucket's root
    */
-  public record Node(long pgid, int flags, long overflow, int count, String bucket, long refOffset) {
+  public record Node(long pgid, int flags, long overflow, int count, String bucket, long refOffset, long base,
+      long length, boolean inline) {
     public boolean branch() {
       return flags == 0x01;
     }
@@ -44,7 +45,7 @@ public final class DbLayout {
   public final Meta meta;
   public final List<Node> nodes = new ArrayList<>();
   private final NavigableMap<Long, Region> regions = new TreeMap<>();
-  private FileChannel ch;
+  private final FileChannel ch;
 
   private DbLayout(Path file, FileChannel ch, MetaSelection sel) {
     this.file = file;
@@ -77,19 +78,31 @@ public final class DbLayout {
     ByteBuffer b = ov == 0 ? h : page(pgid, ov + 1);
     int flags = b.getShort(8) & 0xffff;
     int count = b.getShort(10) & 0xffff;
-    nodes.add(new Node(pgid, flags, ov, count, bucket, ref));
+    nodes.add(new Node(pgid, flags, ov, count, bucket, ref, pgid * pageSize, (ov + 1) * pageSize, false));
+    elements(b, 0, pgid, bucket);
+  }
+
+  private void elements(ByteBuffer b, int base, long pgid, String bucket) throws IOException {
+    int flags = b.getShort(base + 8) & 0xffff;
+    int count = b.getShort(base + 10) & 0xffff;
     for (int i = 0; i < count; i++) {
-      int e = 16 + i * 16;
+      int e = base + 16 + i * 16;
       if (flags == 0x01) {
         walk(b.getLong(e + 8), bucket, pgid * pageSize + e + 8);
       } else if ((b.getInt(e) & 1) != 0) {
         int k = e + b.getInt(e + 4);
         int ks = b.getInt(e + 8);
+        int vs = b.getInt(e + 12);
         int v = k + ks;
         long root = b.getLong(v);
         String name = new String(b.array(), k, ks, StandardCharsets.ISO_8859_1);
+        String path = bucket.equals("(root)") ? name : bucket + "/" + name;
         if (root != 0) {
-          walk(root, bucket.equals("(root)") ? name : bucket + "/" + name, pgid * pageSize + v);
+          walk(root, path, pgid * pageSize + v);
+        } else {
+          int ib = v + 16;
+          nodes.add(new Node(pgid, 0x02, 0, b.getShort(ib + 10) & 0xffff, path, -1, pgid * pageSize + ib, vs - 16, true));
+          elements(b, ib, pgid, path);
         }
       }
     }
@@ -101,17 +114,16 @@ public final class DbLayout {
 
   /** Key spans of a node: {offset in file, length} for each element in order. */
   public List<long[]> keys(Node n) throws IOException {
-    ByteBuffer b;
+    ByteBuffer b = ByteBuffer.allocate((int) n.length()).order(ByteOrder.LITTLE_ENDIAN);
     try (FileChannel c = FileChannel.open(file, StandardOpenOption.READ)) {
-      ch = c;
-      b = page(n.pgid(), n.overflow() + 1);
+      c.read(b, n.base());
     }
     List<long[]> out = new ArrayList<>();
     for (int i = 0; i < n.count(); i++) {
       int e = 16 + i * 16;
       long pos = b.getInt(e + (n.branch() ? 0 : 4)) & 0xffffffffL;
       long ks = b.getInt(e + (n.branch() ? 4 : 8)) & 0xffffffffL;
-      out.add(new long[] {n.pgid() * pageSize + e + pos, ks});
+      out.add(new long[] {n.base() + e + pos, ks});
     }
     return out;
   }
