@@ -1,0 +1,91 @@
+package dev.cairn.controller.etcd;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.time.Instant;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/** {@link AgentClient} over the JDK HTTP client; HTTPS trusts only the agent TLS Secret's CA. */
+public final class HttpAgentClient implements AgentClient {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final Duration connectTimeout;
+
+  public HttpAgentClient(Duration connectTimeout) {
+    this.connectTimeout = connectTimeout;
+  }
+
+  public HttpAgentClient() {
+    this(Duration.ofSeconds(5));
+  }
+
+  @Override
+  public Snapshot finalFullSnapshot(Target target, Duration timeout) throws AgentException {
+    URI uri = target.baseUrl().resolve("/snapshot/full?final=true");
+    HttpClient.Builder cb = HttpClient.newBuilder().connectTimeout(connectTimeout);
+    if (target.caPem() != null) {
+      cb.sslContext(trusting(target));
+    }
+    HttpClient http = cb.build();
+    HttpRequest req = HttpRequest.newBuilder(uri).timeout(timeout).POST(HttpRequest.BodyPublishers.noBody()).build();
+    HttpResponse<String> resp;
+    try {
+      resp = http.send(req, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new AgentException("the agent at " + target + " did not answer the final snapshot request: " + e
+          + ". Check that the leader's agent runs and its port is reachable from the operator.", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AgentException("interrupted while waiting for the final snapshot from " + target, e);
+    }
+    if (resp.statusCode() != 200) {
+      throw new AgentException("the agent at " + target + " refused the final snapshot: HTTP " + resp.statusCode()
+          + " " + abbreviate(resp.body()));
+    }
+    try {
+      JsonNode n = JSON.readTree(resp.body());
+      return new Snapshot(n.path("object").asText(""), n.path("endRevision").asLong(-1),
+          n.hasNonNull("createdAt") ? Instant.parse(n.get("createdAt").asText()) : null);
+    } catch (IOException | RuntimeException e) {
+      throw new AgentException("the agent at " + target + " answered the final snapshot with unreadable JSON: "
+          + abbreviate(resp.body()), e);
+    }
+  }
+
+  private static SSLContext trusting(Target target) throws AgentException {
+    try {
+      KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+      ks.load(null, null);
+      int i = 0;
+      for (Certificate c : CertificateFactory.getInstance("X.509")
+          .generateCertificates(new ByteArrayInputStream(target.caPem()))) {
+        ks.setCertificateEntry("ca" + i++, c);
+      }
+      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(ks);
+      SSLContext ctx = SSLContext.getInstance("TLS");
+      ctx.init(null, tmf.getTrustManagers(), null);
+      return ctx;
+    } catch (Exception e) {
+      throw new AgentException("cannot read ca.crt of the agent TLS Secret for " + target + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String abbreviate(String s) {
+    if (s == null) {
+      return "";
+    }
+    return s.length() > 300 ? s.substring(0, 300) + "..." : s;
+  }
+}

@@ -1,0 +1,98 @@
+package dev.cairn.controller.reconcile;
+
+import static dev.cairn.controller.testing.Harness.NS;
+import static dev.cairn.controller.testing.Harness.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cairn.api.Labels;
+import dev.cairn.api.v1alpha1.Etcd;
+import dev.cairn.api.v1alpha1.EtcdStatus;
+import dev.cairn.api.v1alpha1.MemberState;
+import dev.cairn.api.v1alpha1.OperationState;
+import dev.cairn.api.v1alpha1.OperationType;
+import dev.cairn.controller.testing.FakeCluster;
+import dev.cairn.controller.testing.Harness;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CreateIT {
+
+  @Test
+  void createsEveryResourceReportsStatusAndThenWritesNothing() {
+    try (Harness h = Harness.start()) {
+      Etcd created = h.create(Harness.etcd("orders"));
+      h.awaitReady("orders");
+
+      var c = h.client;
+      List<HasMetadata> owned = List.of(
+          c.apps().statefulSets().inNamespace(NS).withName("orders").get(),
+          c.configMaps().inNamespace(NS).withName("orders-config").get(),
+          c.services().inNamespace(NS).withName("orders-client").get(),
+          c.services().inNamespace(NS).withName("orders-peer").get(),
+          c.policy().v1().podDisruptionBudget().inNamespace(NS).withName("orders").get(),
+          c.serviceAccounts().inNamespace(NS).withName("orders").get(),
+          c.rbac().roles().inNamespace(NS).withName("orders").get(),
+          c.rbac().roleBindings().inNamespace(NS).withName("orders").get(),
+          c.leases().inNamespace(NS).withName("orders-0").get(),
+          c.leases().inNamespace(NS).withName("orders-1").get(),
+          c.leases().inNamespace(NS).withName("orders-2").get(),
+          c.leases().inNamespace(NS).withName("orders-full-snapshot").get(),
+          c.leases().inNamespace(NS).withName("orders-delta-snapshot").get());
+      for (HasMetadata o : owned) {
+        assertNotNull(o, "a managed object is missing");
+        assertEquals(created.getMetadata().getUid(), o.getMetadata().getOwnerReferences().get(0).getUid(),
+            o.getKind() + " " + o.getMetadata().getName() + " is owned by the Etcd");
+        assertEquals("cairn", o.getMetadata().getLabels().get(Labels.MANAGED_BY));
+        assertEquals("orders", o.getMetadata().getLabels().get(Labels.INSTANCE));
+      }
+      assertEquals(2, c.policy().v1().podDisruptionBudget().inNamespace(NS).withName("orders").get()
+          .getSpec().getMinAvailable().getIntVal());
+
+      EtcdStatus s = h.get("orders").getStatus();
+      assertEquals(1L, s.getObservedGeneration());
+      assertEquals(3, s.getReplicas());
+      assertEquals(3, s.getReadyReplicas());
+      assertEquals(FakeCluster.CLUSTER_ID, s.getClusterID());
+      assertEquals(3, s.getMembers().size());
+      assertTrue(s.getMembers().stream().allMatch(m -> m.getStatus() == MemberState.READY), s.getMembers().toString());
+      assertEquals("Leader", s.getMembers().get(0).getRole().value());
+      assertEquals("Quorate", h.condition("orders", "Ready").getReason());
+      assertEquals("BackupNotConfigured", h.condition("orders", "BackupReady").getReason());
+      assertEquals("True", h.condition("orders", "DataVolumesReady").getStatus());
+      assertEquals("True", h.condition("orders", "SpecValid").getStatus());
+      assertEquals("False", h.condition("orders", "ClusterIDMismatch").getStatus());
+      assertEquals(Labels.memberSelectorString("orders"), s.getLabelSelector());
+      await("the Create operation to succeed", () -> {
+        var op = h.get("orders").getStatus().getLastOperation();
+        return op.getType() == OperationType.CREATE && op.getState() == OperationState.SUCCEEDED;
+      }, () -> String.valueOf(h.get("orders").getStatus().getLastOperation()));
+      await("events for creation and quorum", () -> h.hasEvent("orders", "ClusterFormed")
+          && h.hasEvent("orders", "Quorate") && h.hasEvent("orders", "CreateSucceeded"),
+          () -> h.events("orders").stream().map(e -> e.getReason()).toList().toString());
+
+      h.assertSteadyStateWritesNothing();
+    }
+  }
+
+  @Test
+  void aMemberGoingDownIsReportedAndComesBack() {
+    try (Harness h = Harness.start()) {
+      h.create(Harness.etcd("pay"));
+      h.awaitReady("pay");
+      h.cluster.notReady.add("pay-2");
+      await("pay-2 reported NotReady with its reason", () -> h.get("pay").getStatus().getMembers().get(2).getStatus()
+          == MemberState.NOT_READY && "PodNotReady".equals(h.get("pay").getStatus().getMembers().get(2).getReason()));
+      assertEquals("False", h.condition("pay", "AllMembersReady").getStatus());
+      assertEquals("True", h.condition("pay", "Ready").getStatus(), "2 of 3 keep quorum");
+      await("a MemberNotReady warning", () -> h.hasEvent("pay", "MemberNotReady"));
+      h.cluster.notReady.add("pay-1");
+      await("quorum lost", () -> "QuorumLost".equals(h.condition("pay", "Ready").getReason()));
+      await("a QuorumLost warning", () -> h.hasEvent("pay", "QuorumLost"));
+      h.cluster.notReady.clear();
+      h.awaitReady("pay");
+    }
+  }
+}
