@@ -4,6 +4,7 @@ import static dev.cairn.datadir.bbolt.BoltFormat.*;
 
 import dev.cairn.datadir.CorruptFileException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -11,6 +12,10 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Full consistency check of a bbolt file, done in one pass over the reachable pages of the tree.
@@ -34,6 +39,12 @@ public final class BoltChecker {
 
   /** Nested buckets (and corrupt trees looping through inline buckets) stop here. */
   static final int MAX_DEPTH = 256;
+
+  /** Zeros to compare unused page space with (read-only, shared by every check and thread). */
+  private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 * 1024).asReadOnlyBuffer();
+
+  /** Branch levels whose children are walked as separate tasks when walking in parallel. */
+  static final int FORK_LEVELS = 2;
 
   /** What a byte range of a node is, reported to a {@link LayoutListener}. */
   enum Region {
@@ -59,18 +70,29 @@ public final class BoltChecker {
 
   /** Checks the file, reporting up to {@link #DEFAULT_MAX_FINDINGS} problems. */
   public static BoltReport check(Path file) throws IOException {
-    return check(file, DEFAULT_MAX_FINDINGS, null);
+    return check(file, DEFAULT_MAX_FINDINGS);
   }
 
   /**
-   * Checks the file. Corruption is reported in the result; an {@link IOException} means the file
-   * could not be read at all (missing, unreadable).
+   * Checks the file, on as many threads as there are processors (independent subtrees are walked
+   * in parallel: page faults and parsing then overlap). Corruption is reported in the result; an
+   * {@link IOException} means the file could not be read at all (missing, unreadable).
    */
   public static BoltReport check(Path file, int maxFindings) throws IOException {
-    return check(file, maxFindings, null);
+    return check(file, maxFindings, null, Runtime.getRuntime().availableProcessors());
+  }
+
+  /** Checks the file on {@code threads} threads (1: on the calling thread only). */
+  public static BoltReport check(Path file, int maxFindings, int threads) throws IOException {
+    return check(file, maxFindings, null, threads);
   }
 
   static BoltReport check(Path file, int maxFindings, LayoutListener layout) throws IOException {
+    return check(file, maxFindings, layout, 1);
+  }
+
+  /** @param parallelism threads to walk with; 1 walks on the calling thread (a listener forces 1) */
+  static BoltReport check(Path file, int maxFindings, LayoutListener layout, int parallelism) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       long size = ch.size();
       MetaSelection sel;
@@ -81,13 +103,25 @@ public final class BoltChecker {
         return new BoltReport(file, size, 0, null, null, null, 0, 0, 0, 0, 0, 0,
             List.of(new BoltFinding(-1, "", msg)), 0, List.of());
       }
-      Walker w = new Walker(file, ch, size, sel, Math.max(1, maxFindings), layout);
-      w.run();
-      return w.report();
+      int threads = layout != null ? 1 : Math.max(1, parallelism);
+      ForkJoinPool pool = threads > 1 ? new ForkJoinPool(threads) : null;
+      try {
+        Walker w = new Walker(file, ch, size, sel, Math.max(1, maxFindings), layout, pool);
+        w.run();
+        return w.report();
+      } finally {
+        if (pool != null) {
+          pool.shutdownNow();
+        }
+      }
     }
   }
 
-  /** The state of one check. Fields instead of objects per page keep the hot path allocation-free. */
+  /**
+   * The state of one check. Fields instead of objects per page keep the hot path allocation-free.
+   * A walker walks one subtree on one thread; walkers forked for other subtrees share everything
+   * but the bucket path and the counters, which they add up when done.
+   */
   private static final class Walker {
     private final Path file;
     private final long size;
@@ -98,18 +132,25 @@ public final class BoltChecker {
     /** Pages that are wholly inside the file and below the high-water mark: the bitsets' range. */
     private final long pages;
     private final MappedWindows mw;
-    private final long[] reached;
+    private final AtomicLongArray reached;
+    /** Written only before the walk (stored freelist), read-only while walkers run. */
     private final long[] free;
     private final int maxFindings;
     private final LayoutListener layout;
-    private final List<BoltFinding> findings = new ArrayList<>();
-    private final List<String> warnings = new ArrayList<>();
-    private long omitted;
+    private final ForkJoinPool pool;
+    private final List<BoltFinding> findings;
+    private final List<String> warnings;
+    private final AtomicLong omitted;
+    private final AtomicLong[] totals;
+    private final long[] dirtySlack;
+    private final StringBuilder dirtySlackExamples;
+
+    // Counted locally, added to totals when this walker's subtree is done.
     private long buckets;
     private long keys;
     private long overflowPages;
-    private long dirtySlackPages;
-    private final StringBuilder dirtySlackExamples = new StringBuilder();
+    /** Levels of branch pages above this walker where subtrees were forked. */
+    private final int forkLevel;
 
     // The bucket path, as references into the mapped buffers (names are only copied for messages).
     private final ByteBuffer[] pathBuf = new ByteBuffer[MAX_DEPTH + 2];
@@ -117,7 +158,8 @@ public final class BoltChecker {
     private final int[] pathLen = new int[MAX_DEPTH + 2];
     private int pathDepth;
 
-    Walker(Path file, FileChannel ch, long size, MetaSelection sel, int maxFindings, LayoutListener layout) {
+    Walker(Path file, FileChannel ch, long size, MetaSelection sel, int maxFindings, LayoutListener layout,
+        ForkJoinPool pool) {
       this.file = file;
       this.size = size;
       this.sel = sel;
@@ -126,10 +168,53 @@ public final class BoltChecker {
       this.hwm = meta.highWaterMark();
       this.pages = Math.max(0, Math.min(hwm, size / ps));
       this.mw = new MappedWindows(ch, size, ps);
-      this.reached = new long[(int) ((pages + 63) >>> 6)];
-      this.free = meta.freelistStored() ? new long[reached.length] : null;
+      this.reached = new AtomicLongArray((int) ((pages + 63) >>> 6));
+      this.free = meta.freelistStored() ? new long[reached.length()] : null;
       this.maxFindings = maxFindings;
       this.layout = layout;
+      this.pool = pool;
+      this.findings = new ArrayList<>();
+      this.warnings = new ArrayList<>();
+      this.omitted = new AtomicLong();
+      this.totals = new AtomicLong[] {new AtomicLong(), new AtomicLong(), new AtomicLong()};
+      this.dirtySlack = new long[1];
+      this.dirtySlackExamples = new StringBuilder();
+      this.forkLevel = 0;
+    }
+
+    /** A walker for a forked subtree: same shared state, a copy of the bucket path. */
+    private Walker(Walker parent) {
+      this.file = parent.file;
+      this.size = parent.size;
+      this.sel = parent.sel;
+      this.meta = parent.meta;
+      this.ps = parent.ps;
+      this.hwm = parent.hwm;
+      this.pages = parent.pages;
+      this.mw = parent.mw;
+      this.reached = parent.reached;
+      this.free = parent.free;
+      this.maxFindings = parent.maxFindings;
+      this.layout = parent.layout;
+      this.pool = parent.pool;
+      this.findings = parent.findings;
+      this.warnings = parent.warnings;
+      this.omitted = parent.omitted;
+      this.totals = parent.totals;
+      this.dirtySlack = parent.dirtySlack;
+      this.dirtySlackExamples = parent.dirtySlackExamples;
+      this.forkLevel = parent.forkLevel + 1;
+      this.pathDepth = parent.pathDepth;
+      System.arraycopy(parent.pathBuf, 0, pathBuf, 0, pathDepth);
+      System.arraycopy(parent.pathOff, 0, pathOff, 0, pathDepth);
+      System.arraycopy(parent.pathLen, 0, pathLen, 0, pathDepth);
+    }
+
+    private void flushCounters() {
+      totals[0].addAndGet(buckets);
+      totals[1].addAndGet(keys);
+      totals[2].addAndGet(overflowPages);
+      buckets = keys = overflowPages = 0;
     }
 
     void run() throws IOException {
@@ -152,12 +237,24 @@ public final class BoltChecker {
             + " bytes needs " + need + ": the file is truncated");
       }
       for (long p = 0; p < Math.min(2, pages); p++) {
-        set(reached, p);
+        testAndSet(reached, p);
       }
       if (free != null) {
         readFreelist();
       }
-      walk(meta.root(), 0, null, 0, 0, null, 0, 0);
+      if (pool != null) {
+        try {
+          pool.invoke(ForkJoinTask.adapt(() -> {
+            walk(meta.root(), 0, null, 0, 0, null, 0, 0);
+            return null;
+          }));
+        } catch (UncheckedIOException e) {
+          throw e.getCause();
+        }
+      } else {
+        walk(meta.root(), 0, null, 0, 0, null, 0, 0);
+      }
+      flushCounters();
       if (free != null) {
         for (long p = 2; p < pages; p++) {
           if (!get(reached, p) && !get(free, p)) {
@@ -168,14 +265,14 @@ public final class BoltChecker {
     }
 
     BoltReport report() {
-      if (dirtySlackPages > 0) {
-        warnings.add(dirtySlackPages + " page(s) have non-zero bytes after their last value, where bbolt writes zeros"
-            + " (pages " + dirtySlackExamples + (dirtySlackPages > 10 ? ", ..." : "") + "): a stray write or a"
+      if (dirtySlack[0] > 0) {
+        warnings.add(dirtySlack[0] + " page(s) have non-zero bytes after their last value, where bbolt writes zeros"
+            + " (pages " + dirtySlackExamples + (dirtySlack[0] > 10 ? ", ..." : "") + "): a stray write or a"
             + " damaged length; the tree itself is consistent");
       }
       long reachable = 0;
-      for (long word : reached) {
-        reachable += Long.bitCount(word);
+      for (int i = 0; i < reached.length(); i++) {
+        reachable += Long.bitCount(reached.get(i));
       }
       long freeCount;
       if (free != null) {
@@ -186,8 +283,11 @@ public final class BoltChecker {
       } else {
         freeCount = Math.max(0, hwm - reachable);
       }
-      return new BoltReport(file, size, ps, sel.meta0(), sel.meta1(), meta, hwm, reachable, freeCount, buckets,
-          keys, overflowPages, List.copyOf(findings), omitted, List.copyOf(warnings));
+      synchronized (findings) {
+        return new BoltReport(file, size, ps, sel.meta0(), sel.meta1(), meta, hwm, reachable, freeCount,
+            totals[0].get(), totals[1].get(), totals[2].get(), List.copyOf(findings), omitted.get(),
+            List.copyOf(warnings));
+      }
     }
 
     // ---------------------------------------------------------------- freelist
@@ -203,7 +303,7 @@ public final class BoltChecker {
         return;
       }
       ByteBuffer b = mw.at(fl * ps, PAGE_HEADER);
-      int base = mw.base;
+      int base = MappedWindows.base(fl * ps);
       if (Pages.id(b, base) != fl) {
         finding(fl, "", "freelist page header holds id " + Pages.id(b, base));
         return;
@@ -226,7 +326,7 @@ public final class BoltChecker {
         finding(fl, "", "freelist of " + len + " bytes is too large to map");
         return;
       }
-      base = mw.base;
+      base = MappedWindows.base(fl * ps);
       long count = Pages.count(b, base);
       int ids = base + PAGE_HEADER;
       if (count == FREELIST_COUNT_OVERFLOW) {
@@ -274,7 +374,7 @@ public final class BoltChecker {
       }
       long off = pgid * ps;
       ByteBuffer b = mw.at(off, PAGE_HEADER);
-      int base = mw.base;
+      int base = MappedWindows.base(off);
       long id = Pages.id(b, base);
       int flags = Pages.flags(b, base);
       long ov = Pages.overflow(b, base);
@@ -300,7 +400,7 @@ public final class BoltChecker {
         finding(pgid, path(), "node of " + len + " bytes is too large to map");
         return;
       }
-      base = mw.base;
+      base = MappedWindows.base(off);
       overflowPages += ov;
       if (flags == BRANCH) {
         branch(b, base, base + (int) len, pgid, off, ov, depth, loB, loOff, loLen, hiB, hiOff, hiLen);
@@ -312,16 +412,15 @@ public final class BoltChecker {
     /** Marks pgid..pgid+ov reached; false (with a finding) if any was reached before or is free. */
     private boolean markReached(long pgid, long ov, String where) {
       for (long p = pgid; p <= pgid + ov; p++) {
-        if (get(reached, p)) {
+        if (!testAndSet(reached, p)) {
           finding(pgid, where, (p == pgid ? "page" : "overflow page " + p + " of this node")
               + " is reached a second time (two parents, or a cycle)");
           return false;
         }
       }
       boolean ok = true;
-      for (long p = pgid; p <= pgid + ov; p++) {
-        set(reached, p);
-        if (free != null && get(free, p)) {
+      for (long p = pgid; p <= pgid + ov && free != null; p++) {
+        if (get(free, p)) {
           finding(pgid, where, (p == pgid ? "page" : "overflow page " + p + " of this node")
               + " is reachable but listed in the freelist");
           ok = false;
@@ -375,6 +474,10 @@ public final class BoltChecker {
       }
       region(Region.SLACK, fileOff + (expect - base), end - expect);
       slack(b, (int) expect, end, pgid);
+      // The first levels of branches hand their branch children to other threads: enough tasks to
+      // keep every processor busy, each a large subtree, so forking costs nothing measurable.
+      boolean fork = pool != null && forkLevel < FORK_LEVELS && count > 1;
+      List<ForkJoinTask<?>> tasks = fork ? new ArrayList<>(count) : null;
       for (int i = 0; i < count; i++) {
         int e = Pages.elem(base, i);
         int k = e + (int) Pages.branchPos(b, e);
@@ -388,11 +491,43 @@ public final class BoltChecker {
           nHiOff = e2 + (int) Pages.branchPos(b, e2);
           nHiLen = (int) Pages.branchKsize(b, e2);
         }
-        walk(Pages.branchChild(b, e), depth + 1, b, k, ks, nHiB, nHiOff, nHiLen);
-        if (findings.size() >= maxFindings && omitted > 0) {
+        long child = Pages.branchChild(b, e);
+        if (fork && isBranch(child)) {
+          Walker sub = new Walker(this);
+          ByteBuffer hb = nHiB;
+          int ho = nHiOff;
+          int hl = nHiLen;
+          tasks.add(ForkJoinTask.adapt(() -> {
+            try {
+              sub.walk(child, depth + 1, b, k, ks, hb, ho, hl);
+            } catch (IOException ex) {
+              throw new UncheckedIOException(ex);
+            }
+            sub.flushCounters();
+          }));
+          continue;
+        }
+        walk(child, depth + 1, b, k, ks, nHiB, nHiOff, nHiLen);
+        if (enoughFindings()) {
           return; // enough to condemn the file; stop spending time on it
         }
       }
+      if (fork) {
+        ForkJoinTask.invokeAll(tasks);
+      }
+    }
+
+    /** Whether pgid is a branch page; anything odd is left for walk() to report. */
+    private boolean isBranch(long pgid) throws IOException {
+      if (pgid < 2 || pgid >= pages) {
+        return false;
+      }
+      ByteBuffer b = mw.at(pgid * ps, PAGE_HEADER);
+      return b != null && Pages.flags(b, MappedWindows.base(pgid * ps)) == BRANCH;
+    }
+
+    private boolean enoughFindings() {
+      return omitted.get() > 0;
     }
 
     private void leaf(ByteBuffer b, int base, int end, long pgid, long fileOff, long ov, boolean inline,
@@ -480,21 +615,10 @@ public final class BoltChecker {
      * would survive every restore (snapshots copy pages verbatim).
      */
     private void slack(ByteBuffer b, int from, int to, long pgid) {
-      int p = from;
-      for (; p < to && (p & 7) != 0; p++) {
-        if (b.get(p) != 0) {
-          dirtySlack(pgid);
-          return;
-        }
-      }
-      for (; p + 8 <= to; p += 8) {
-        if (b.getLong(p) != 0) {
-          dirtySlack(pgid);
-          return;
-        }
-      }
-      for (; p < to; p++) {
-        if (b.get(p) != 0) {
+      // Compared in chunks against a zero buffer: ByteBuffer.mismatch is vectorised.
+      for (int p = from; p < to; p += ZEROS.capacity()) {
+        int n = Math.min(ZEROS.capacity(), to - p);
+        if (b.slice(p, n).mismatch(ZEROS.slice(0, n)) >= 0) {
           dirtySlack(pgid);
           return;
         }
@@ -502,8 +626,10 @@ public final class BoltChecker {
     }
 
     private void dirtySlack(long pgid) {
-      if (dirtySlackPages++ < 10) {
-        dirtySlackExamples.append(dirtySlackPages > 1 ? ", " : "").append(pgid);
+      synchronized (dirtySlack) {
+        if (dirtySlack[0]++ < 10) {
+          dirtySlackExamples.append(dirtySlack[0] > 1 ? ", " : "").append(pgid);
+        }
       }
     }
 
@@ -694,11 +820,13 @@ public final class BoltChecker {
     }
 
     private void finding(long pgid, String where, String problem) {
-      if (findings.size() >= maxFindings) {
-        omitted++;
-        return;
+      synchronized (findings) {
+        if (findings.size() >= maxFindings) {
+          omitted.incrementAndGet();
+          return;
+        }
+        findings.add(new BoltFinding(pgid, where, problem));
       }
-      findings.add(new BoltFinding(pgid, where, problem));
     }
 
     private String path() {
@@ -742,6 +870,25 @@ public final class BoltChecker {
 
     private static void set(long[] bits, long i) {
       bits[(int) (i >>> 6)] |= 1L << i;
+    }
+
+    /** Sets bit i; false when it was already set (another path reached the page first). */
+    private static boolean testAndSet(AtomicLongArray bits, long i) {
+      int w = (int) (i >>> 6);
+      long bit = 1L << i;
+      while (true) {
+        long old = bits.get(w);
+        if ((old & bit) != 0) {
+          return false;
+        }
+        if (bits.compareAndSet(w, old, old | bit)) {
+          return true;
+        }
+      }
+    }
+
+    private static boolean get(AtomicLongArray bits, long i) {
+      return (bits.get((int) (i >>> 6)) & (1L << i)) != 0;
     }
   }
 }
