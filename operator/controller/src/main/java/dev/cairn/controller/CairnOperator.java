@@ -11,7 +11,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.ConfigurationServiceOverrider;
 import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
-import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -24,6 +26,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,9 +59,22 @@ public final class CairnOperator implements AutoCloseable {
   private Operator operator;
   private EtcdReconciler reconciler;
   private OperatorHttpServer http;
+  private CompletableFuture<?> election;
+  private long passesBefore;
 
-  /** Leader election through the Lease {@code namespace/name}; {@code exitOnLoss} ends the JVM when deposed. */
-  public record LeaderElection(String leaseName, String leaseNamespace, boolean exitOnLoss) {}
+  /**
+   * Leader election through the Lease {@code namespace/name}; {@code exitOnLoss} ends the JVM when
+   * deposed (the safe choice for a Deployment: a deposed leader must not go on reconciling).
+   */
+  public record LeaderElection(
+      String leaseName, String leaseNamespace, boolean exitOnLoss, Duration leaseDuration, Duration renewDeadline,
+      Duration retryPeriod) {
+
+    /** With client-go's usual timing: 15 s lease, 10 s renew deadline, 2 s retry. */
+    public LeaderElection(String leaseName, String leaseNamespace, boolean exitOnLoss) {
+      this(leaseName, leaseNamespace, exitOnLoss, Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2));
+    }
+  }
 
   private CairnOperator(Builder b) {
     this.client = b.client;
@@ -92,14 +108,6 @@ public final class CairnOperator implements AutoCloseable {
         .withConcurrentReconciliationThreads(config.reconcileThreads)
         .withReconciliationTerminationTimeout(Duration.ofSeconds(30))
         .withMetrics(metrics);
-    if (leaderElection != null) {
-      o.withLeaderElectionConfiguration(LeaderElectionConfigurationBuilder
-          .aLeaderElectionConfiguration(leaderElection.leaseName())
-          .withLeaseNamespace(leaderElection.leaseNamespace())
-          .withIdentity(identity)
-          .withExitOnStopLeading(leaderElection.exitOnLoss())
-          .build());
-    }
   }
 
   private void configure(ControllerConfigurationOverrider<Etcd> c) {
@@ -114,13 +122,11 @@ public final class CairnOperator implements AutoCloseable {
     }
   }
 
-  /** Registers the reconciler, starts the informers (or leader election) and the HTTP endpoints. */
+  /**
+   * Starts the HTTP endpoints, then either the operator at once or, with leader election, the election:
+   * the informers and reconciles start when this replica leads.
+   */
   public CairnOperator start() {
-    EventRecorder events = new EventRecorder(client, identity, clock, metrics::wrote);
-    reconciler = new EtcdReconciler(client, config, etcdAdmin, agentClient, clock, events, metrics::wrote,
-        code -> metrics.recordedError("Etcd", code));
-    operator = new Operator(this::configure);
-    operator.register(reconciler, this::configure);
     if (httpAddress != null) {
       try {
         http = new OperatorHttpServer(httpAddress, registry, this::live, this::ready);
@@ -130,24 +136,104 @@ public final class CairnOperator implements AutoCloseable {
             + ". Choose another --http-port or free the port.", e);
       }
     }
-    operator.start();
-    LOG.info("operator started as {} (namespaces: {}, leader election: {})", identity,
-        config.namespaces.isEmpty() ? "all" : config.namespaces,
+    if (leaderElection == null) {
+      startOperator();
+    } else {
+      elect();
+    }
+    LOG.info("operator {} as {} (namespaces: {}, leader election: {})", leaderElection == null ? "started" : "waiting",
+        identity, config.namespaces.isEmpty() ? "all" : config.namespaces,
         leaderElection == null ? "off" : leaderElection.leaseNamespace() + "/" + leaderElection.leaseName());
     return this;
   }
 
-  /** Liveness: the operator has not been stopped and its informers are healthy. */
+  // Fabric8's leader elector on a Lease. (JOSDK's own leader election first checks its permissions with
+  // a SelfSubjectRulesReview, which the test API server cannot answer, so it could never be tested.)
+  private void elect() {
+    var cfg = new LeaderElectionConfigBuilder()
+        .withName(leaderElection.leaseName())
+        .withLock(new LeaseLock(leaderElection.leaseNamespace(), leaderElection.leaseName(), identity))
+        .withLeaseDuration(leaderElection.leaseDuration())
+        .withRenewDeadline(leaderElection.renewDeadline())
+        .withRetryPeriod(leaderElection.retryPeriod())
+        .withReleaseOnCancel(true)
+        .withLeaderCallbacks(new LeaderCallbacks(this::startOperator, this::lostLeadership,
+            leader -> LOG.info("the leader is {}", leader)))
+        .build();
+    election = client.leaderElector().withConfig(cfg).build().start();
+    election.whenComplete((r, e) -> {
+      // Deposed (and told not to exit): stand by again for the next term.
+      if (!stopped.get() && leaderElection != null && !leaderElection.exitOnLoss()) {
+        elect();
+      }
+    });
+  }
+
+  private synchronized void startOperator() {
+    if (stopped.get() || operator != null) {
+      return;
+    }
+    LOG.info("{} leads: starting the reconcilers", identity);
+    EventRecorder events = new EventRecorder(client, identity, clock, metrics::wrote);
+    reconciler = new EtcdReconciler(client, config, etcdAdmin, agentClient, clock, events, metrics::wrote,
+        code -> metrics.recordedError("Etcd", code));
+    Operator o = new Operator(this::configure);
+    o.register(reconciler, this::configure);
+    o.start();
+    operator = o;
+  }
+
+  private void lostLeadership() {
+    if (stopped.get()) {
+      return;
+    }
+    if (leaderElection.exitOnLoss()) {
+      // A deposed leader must not reconcile next to the new one; exiting is the one sure way.
+      LOG.error("{} lost the leadership of {}/{}; exiting", identity, leaderElection.leaseNamespace(),
+          leaderElection.leaseName());
+      System.exit(1);
+    }
+    LOG.warn("{} lost the leadership; stopping the reconcilers", identity);
+    stopOperator();
+  }
+
+  private synchronized void stopOperator() {
+    if (operator != null) {
+      passesBefore += reconciler.passes();
+      try {
+        operator.stop();
+      } finally {
+        reconciler.close();
+        operator = null;
+        reconciler = null;
+      }
+    }
+  }
+
+  /** Reconcile passes run by this replica so far (0 while it stands by). */
+  public synchronized long passes() {
+    return passesBefore + (reconciler == null ? 0 : reconciler.passes());
+  }
+
+  /** True while this replica runs the reconcilers (always, without leader election). */
+  public synchronized boolean leading() {
+    return operator != null;
+  }
+
+  /** Liveness: not stopped, and when leading, its informers are healthy. */
   public boolean live() {
-    return !stopped.get() && (operator == null || operator.getRuntimeInfo().allEventSourcesAreHealthy());
+    Operator o = operator;
+    return !stopped.get() && (o == null || o.getRuntimeInfo().allEventSourcesAreHealthy());
   }
 
-  /** Readiness: started and caches synced (a standby replica waiting for the lease is ready too). */
+  /** Readiness: leading with caches synced, or standing by for the lease. */
   public boolean ready() {
-    return !stopped.get() && operator != null && operator.getRuntimeInfo().isStarted();
+    Operator o = operator;
+    return !stopped.get() && (o != null ? o.getRuntimeInfo().isStarted() : election != null);
   }
 
-  public EtcdReconciler reconciler() {
+  /** The reconciler while this replica leads, else null. */
+  public synchronized EtcdReconciler reconciler() {
     return reconciler;
   }
 
@@ -172,13 +258,11 @@ public final class CairnOperator implements AutoCloseable {
     }
     LOG.info("operator stopping");
     try {
-      if (operator != null) {
-        operator.stop();
+      stopOperator();
+      if (election != null) {
+        election.cancel(true); // releases the Lease: a standby takes over at once
       }
     } finally {
-      if (reconciler != null) {
-        reconciler.close();
-      }
       if (http != null) {
         http.close();
       }

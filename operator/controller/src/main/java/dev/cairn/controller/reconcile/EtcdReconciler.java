@@ -703,10 +703,14 @@ public final class EtcdReconciler implements Reconciler<Etcd>, Cleaner<Etcd>, Au
   }
 
   private void consumeOperationAnnotation(Etcd etcd, Context<Etcd> ctx) {
-    String patch = "{\"metadata\":{\"annotations\":{\"" + Annotations.OPERATION + "\":null}}}";
+    // JSON Patch "remove" ("/" in the key is "~1" in a JSON pointer); the test makes it a no-op conflict
+    // (422) rather than a removal of a value someone has since changed.
+    String pointer = "/metadata/annotations/" + Annotations.OPERATION.replace("~", "~0").replace("/", "~1");
+    String patch = "[{\"op\":\"test\",\"path\":\"" + pointer + "\",\"value\":\"" + Annotations.OPERATION_RECONCILE
+        + "\"},{\"op\":\"remove\",\"path\":\"" + pointer + "\"}]";
     try {
       Etcd updated = client.resources(Etcd.class).inNamespace(etcd.getMetadata().getNamespace())
-          .withName(etcd.getMetadata().getName()).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+          .withName(etcd.getMetadata().getName()).patch(PatchContext.of(PatchType.JSON), patch);
       writes.wrote("Etcd", "patch");
       ctx.eventSourceRetriever().getControllerEventSource()
           .handleRecentResourceUpdate(ResourceID.fromResource(etcd), updated, etcd);

@@ -167,8 +167,8 @@ public final class Harness implements AutoCloseable {
         sleep(50);
       }
       api.resetWrites();
-      long passes = operator.reconciler().passes();
-      await("two more reconcile passes", () -> operator.reconciler().passes() >= passes + 2);
+      long passes = operator.passes();
+      await("two more reconcile passes", () -> operator.passes() >= passes + 2);
       assertEquals(List.of(), api.writes(), "a steady-state reconcile must not write");
     } finally {
       cluster.resume();
