@@ -1,0 +1,59 @@
+package dev.cairn.local;
+
+import java.util.List;
+
+/** One resource kind as the discovery endpoints describe it to kubectl. */
+record ApiResource(
+    String group,
+    String version,
+    String plural,
+    String singular,
+    String kind,
+    boolean namespaced,
+    List<String> shortNames,
+    List<String> subresources) {
+
+  static final List<String> VERBS =
+      List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
+
+  String groupVersion() {
+    return group.isEmpty() ? version : group + "/" + version;
+  }
+
+  /** Path prefix of the group-version, {@code /api/v1} or {@code /apis/<group>/<version>}. */
+  String basePath() {
+    return group.isEmpty() ? "/api/" + version : "/apis/" + group + "/" + version;
+  }
+
+  /** Path of one named object, as an OpenAPI path template. */
+  String itemPath() {
+    return basePath() + (namespaced ? "/namespaces/{namespace}/" : "/") + plural + "/{name}";
+  }
+
+  /** The built-in kinds cairn creates or reads; enough for kubectl get/describe/apply/delete on them. */
+  static List<ApiResource> builtIns() {
+    return List.of(
+        core("namespaces", "namespace", "Namespace", false, List.of("ns"), List.of("status")),
+        core("nodes", "node", "Node", false, List.of("no"), List.of("status")),
+        core("pods", "pod", "Pod", true, List.of("po"), List.of("status", "log")),
+        core("services", "service", "Service", true, List.of("svc"), List.of("status")),
+        core("configmaps", "configmap", "ConfigMap", true, List.of("cm"), List.of()),
+        core("secrets", "secret", "Secret", true, List.of(), List.of()),
+        core("persistentvolumeclaims", "persistentvolumeclaim", "PersistentVolumeClaim", true, List.of("pvc"), List.of("status")),
+        core("serviceaccounts", "serviceaccount", "ServiceAccount", true, List.of("sa"), List.of()),
+        core("events", "event", "Event", true, List.of("ev"), List.of()),
+        core("endpoints", "endpoints", "Endpoints", true, List.of("ep"), List.of()),
+        new ApiResource("apps", "v1", "statefulsets", "statefulset", "StatefulSet", true, List.of("sts"), List.of("status", "scale")),
+        new ApiResource("policy", "v1", "poddisruptionbudgets", "poddisruptionbudget", "PodDisruptionBudget", true, List.of("pdb"), List.of("status")),
+        new ApiResource("coordination.k8s.io", "v1", "leases", "lease", "Lease", true, List.of(), List.of()),
+        new ApiResource("rbac.authorization.k8s.io", "v1", "roles", "role", "Role", true, List.of(), List.of()),
+        new ApiResource("rbac.authorization.k8s.io", "v1", "rolebindings", "rolebinding", "RoleBinding", true, List.of(), List.of()),
+        new ApiResource("events.k8s.io", "v1", "events", "event", "Event", true, List.of("ev"), List.of()),
+        new ApiResource("apiextensions.k8s.io", "v1", "customresourcedefinitions", "customresourcedefinition", "CustomResourceDefinition", false, List.of("crd", "crds"), List.of("status")));
+  }
+
+  private static ApiResource core(
+      String plural, String singular, String kind, boolean namespaced, List<String> shortNames, List<String> sub) {
+    return new ApiResource("", "v1", plural, singular, kind, namespaced, shortNames, sub);
+  }
+}
