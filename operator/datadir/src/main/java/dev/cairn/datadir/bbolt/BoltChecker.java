@@ -40,6 +40,9 @@ public final class BoltChecker {
   /** Nested buckets (and corrupt trees looping through inline buckets) stop here. */
   static final int MAX_DEPTH = 256;
 
+  /** More threads than this only contend for the same memory bandwidth. */
+  static final int MAX_THREADS = 8;
+
   /** Bytes after a node's last value that must be zero (see slack()). */
   static final int SLACK_PROBE = 16;
 
@@ -74,12 +77,13 @@ public final class BoltChecker {
   }
 
   /**
-   * Checks the file, on as many threads as there are processors (independent subtrees are walked
-   * in parallel: page faults and parsing then overlap). Corruption is reported in the result; an
-   * {@link IOException} means the file could not be read at all (missing, unreadable).
+   * Checks the file on as many threads as there are processors, up to {@link #MAX_THREADS}:
+   * independent subtrees are walked in parallel, so page faults and parsing overlap. Corruption is
+   * reported in the result; an {@link IOException} means the file could not be read at all
+   * (missing, unreadable).
    */
   public static BoltReport check(Path file, int maxFindings) throws IOException {
-    return check(file, maxFindings, null, Runtime.getRuntime().availableProcessors());
+    return check(file, maxFindings, null, Math.min(MAX_THREADS, Runtime.getRuntime().availableProcessors()));
   }
 
   /** Checks the file on {@code threads} threads (1: on the calling thread only). */
@@ -317,7 +321,7 @@ public final class BoltChecker {
         finding(fl, "", "freelist of " + (ov + 1) + " pages runs past the high-water mark or the end of the file");
         return;
       }
-      if (!markReached(fl, ov, "")) {
+      if (!markReached(fl, ov, false)) {
         return;
       }
       long len = (ov + 1) * ps;
@@ -391,7 +395,7 @@ public final class BoltChecker {
             + (pgid + ov >= hwm ? "high-water mark " + hwm : "end of the file"));
         return;
       }
-      if (!markReached(pgid, ov, path())) {
+      if (!markReached(pgid, ov, true)) {
         return;
       }
       long len = (ov + 1) * ps;
@@ -409,11 +413,14 @@ public final class BoltChecker {
       }
     }
 
-    /** Marks pgid..pgid+ov reached; false (with a finding) if any was reached before or is free. */
-    private boolean markReached(long pgid, long ov, String where) {
+    /**
+     * Marks pgid..pgid+ov reached; false (with a finding) if any was reached before or is free.
+     * The bucket path is only built for a finding: this runs for every page.
+     */
+    private boolean markReached(long pgid, long ov, boolean inTree) {
       for (long p = pgid; p <= pgid + ov; p++) {
         if (!testAndSet(reached, p)) {
-          finding(pgid, where, (p == pgid ? "page" : "overflow page " + p + " of this node")
+          finding(pgid, inTree ? path() : "", (p == pgid ? "page" : "overflow page " + p + " of this node")
               + " is reached a second time (two parents, or a cycle)");
           return false;
         }
@@ -421,7 +428,7 @@ public final class BoltChecker {
       boolean ok = true;
       for (long p = pgid; p <= pgid + ov && free != null; p++) {
         if (get(free, p)) {
-          finding(pgid, where, (p == pgid ? "page" : "overflow page " + p + " of this node")
+          finding(pgid, inTree ? path() : "", (p == pgid ? "page" : "overflow page " + p + " of this node")
               + " is reachable but listed in the freelist");
           ok = false;
         }
