@@ -1,10 +1,12 @@
 package dev.cairn.controller.model;
 
 import dev.cairn.api.Annotations;
+import dev.cairn.api.SecretKeys;
 import dev.cairn.api.v1alpha1.BackupSpec;
 import dev.cairn.api.v1alpha1.BackupStore;
 import dev.cairn.api.v1alpha1.Etcd;
 import dev.cairn.api.v1alpha1.EtcdConfig;
+import dev.cairn.api.v1alpha1.GarbageCollection;
 import dev.cairn.api.v1alpha1.RetentionPolicy;
 import dev.cairn.api.v1alpha1.SchedulingSpec;
 import dev.cairn.api.v1alpha1.StoreProvider;
@@ -62,6 +64,15 @@ public final class MemberStatefulSet {
   public static final String LAUNCHER = "cairn";
   /** Path of the readiness endpoint on the agent: the local etcd member answers and sees a leader. */
   public static final String READINESS_PATH = "/readyz";
+
+  /** Env of both containers: the Etcd's name. */
+  public static final String ENV_CLUSTER = "CAIRN_ETCD_NAME";
+  /** Agent env: paths the agent needs that its command line has no flag for (yet). */
+  public static final String ENV_DATA_DIR = "CAIRN_DATA_DIR";
+  public static final String ENV_ETCD_CONFIG = "CAIRN_ETCD_CONFIG";
+  public static final String ENV_AGENT_CONFIG = "CAIRN_AGENT_CONFIG";
+  public static final String ENV_CLIENT_TLS_DIR = "CAIRN_CLIENT_TLS_DIR";
+  public static final String ENV_PEER_TLS_DIR = "CAIRN_PEER_TLS_DIR";
 
   private static final String CONFIG_VOLUME = "config";
   private static final String SCRATCH_VOLUME = "scratch";
@@ -176,12 +187,10 @@ public final class MemberStatefulSet {
     int agentPort = etcd.getSpec().getAgent().getPort();
     boolean agentTls = etcd.getSpec().getAgent().getTls() != null;
     List<String> args = new ArrayList<>();
-    args.add("--agent-port=" + agentPort);
-    if (agentTls) {
-      args.add("--agent-ca-file=" + PodPaths.AGENT_TLS_DIR + "/ca.crt");
-    }
+    // $(POD_IP) is expanded from the container env by the kubelet (and by local mode's pod runner).
+    args.add("--agent-url=" + (agentTls ? "https" : "http") + "://$(POD_IP):" + agentPort);
     args.add("--data-dir=" + PodPaths.DATA_DIR);
-    args.add("--run-dir=" + PodPaths.RUN_DIR);
+    args.add("--config-file=" + PodPaths.RUN_DIR + "/etcd.conf.yaml");
     List<VolumeMount> mounts = new ArrayList<>();
     mounts.add(mount(Names.DATA_VOLUME, PodPaths.DATA_DIR, false));
     mounts.add(mount(CONFIG_VOLUME, PodPaths.CONFIG_DIR, true));
@@ -202,7 +211,7 @@ public final class MemberStatefulSet {
         .withImagePullPolicy(cfg.imagePullPolicy)
         .withCommand(LAUNCHER, "wrapper")
         .withArgs(args)
-        .withEnv(podEnv())
+        .withEnv(podEnv(etcd))
         .withPorts(
             new ContainerPortBuilder().withName("client").withContainerPort(e.getClientPort()).withProtocol("TCP").build(),
             new ContainerPortBuilder().withName("peer").withContainerPort(e.getPeerPort()).withProtocol("TCP").build())
@@ -213,29 +222,37 @@ public final class MemberStatefulSet {
         .build();
   }
 
+  /**
+   * The agent: every setting the {@code cairn agent server} command line has is passed as its flag; the
+   * rest (paths the agent needs for validation, restore and {@code /config}) as CAIRN_* env.
+   */
   static Container agentContainer(Etcd etcd, OperatorConfig cfg) {
     EtcdConfig e = etcd.getSpec().getEtcd();
     BackupSpec backup = etcd.getSpec().getBackup();
+    boolean agentTls = etcd.getSpec().getAgent().getTls() != null;
     List<String> args = new ArrayList<>();
-    args.add("--config=" + PodPaths.CONFIG_DIR + "/" + ConfigRenderer.AGENT_CONFIG_KEY);
-    args.add("--etcd-config=" + PodPaths.CONFIG_DIR + "/" + ConfigRenderer.ETCD_CONFIG_KEY);
-    args.add("--data-dir=" + PodPaths.DATA_DIR);
+    // With client TLS the member is dialled by the DNS name its certificate covers, else by the pod IP.
+    args.add("--endpoints=" + (e.getClientTLS() != null
+        ? "https://$(POD_NAME)." + Names.peerService(etcd) + "." + etcd.getMetadata().getNamespace() + ".svc:"
+        : "http://$(POD_IP):") + e.getClientPort());
+    args.add("--listen=$(POD_IP):" + etcd.getSpec().getAgent().getPort());
     args.add("--scratch-dir=" + PodPaths.SCRATCH_DIR);
+    args.add("--full-snapshot-lease=" + Names.fullSnapshotLease(etcd));
+    args.add("--delta-snapshot-lease=" + Names.deltaSnapshotLease(etcd));
     List<VolumeMount> mounts = new ArrayList<>();
     mounts.add(mount(Names.DATA_VOLUME, PodPaths.DATA_DIR, false));
     mounts.add(mount(CONFIG_VOLUME, PodPaths.CONFIG_DIR, true));
     mounts.add(mount(SCRATCH_VOLUME, PodPaths.SCRATCH_DIR, false));
     mounts.add(mount(TMP_VOLUME, PodPaths.TMP_DIR, false));
     if (e.getClientTLS() != null) {
-      args.add("--client-tls-dir=" + PodPaths.CLIENT_TLS_DIR);
       mounts.add(mount(CLIENT_TLS_VOLUME, PodPaths.CLIENT_TLS_DIR, true));
     }
     if (e.getPeerTLS() != null) {
-      args.add("--peer-tls-dir=" + PodPaths.PEER_TLS_DIR);
       mounts.add(mount(PEER_TLS_VOLUME, PodPaths.PEER_TLS_DIR, true));
     }
-    if (etcd.getSpec().getAgent().getTls() != null) {
-      args.add("--tls-dir=" + PodPaths.AGENT_TLS_DIR);
+    if (agentTls) {
+      args.add("--tls-cert=" + PodPaths.AGENT_TLS_DIR + "/" + SecretKeys.TLS_CERT);
+      args.add("--tls-key=" + PodPaths.AGENT_TLS_DIR + "/" + SecretKeys.TLS_KEY);
       mounts.add(mount(AGENT_TLS_VOLUME, PodPaths.AGENT_TLS_DIR, true));
     }
     if (backup != null) {
@@ -251,14 +268,37 @@ public final class MemberStatefulSet {
       if (st.getProvider() == StoreProvider.LOCAL) {
         mounts.add(mount(LOCAL_STORE_VOLUME, st.getPath(), false));
       }
+      args.add("--full-schedule=" + backup.getFullSnapshotSchedule());
+      args.add("--delta-period=" + backup.getDeltaSnapshotPeriod());
+      args.add("--delta-memory-limit=" + backup.getDeltaSnapshotMemoryLimit().toString());
+      args.add("--compression=" + backup.getCompression().value().toLowerCase(java.util.Locale.ROOT));
+      GarbageCollection gc = backup.getGarbageCollection() == null ? new GarbageCollection() : backup.getGarbageCollection();
+      args.add("--gc-policy=" + gc.getPolicy().value());
+      if (gc.getMaxBackups() != null) {
+        args.add("--max-backups=" + gc.getMaxBackups());
+      }
+      args.add("--gc-period=" + gc.getPeriod());
+      if (gc.getDeltaRetention() != null) {
+        args.add("--delta-retention=" + gc.getDeltaRetention());
+      }
       if (backup.getEncryption() != null) {
-        args.add("--encryption-key-file=" + PodPaths.ENCRYPTION_KEY_DIR + "/" + dev.cairn.api.SecretKeys.ENCRYPTION_KEY);
+        args.add("--encryption-key-file=" + PodPaths.ENCRYPTION_KEY_DIR + "/" + SecretKeys.ENCRYPTION_KEY);
         mounts.add(mount(ENCRYPTION_VOLUME, PodPaths.ENCRYPTION_KEY_DIR, true));
       }
       if (backup.getTokenSecretRef() != null) {
-        args.add("--token-file=" + PodPaths.TOKEN_DIR + "/" + dev.cairn.api.SecretKeys.TOKEN);
+        args.add("--token-file=" + PodPaths.TOKEN_DIR + "/" + SecretKeys.TOKEN);
         mounts.add(mount(TOKEN_VOLUME, PodPaths.TOKEN_DIR, true));
       }
+    }
+    List<EnvVar> env = new ArrayList<>(podEnv(etcd));
+    env.add(value(ENV_DATA_DIR, PodPaths.DATA_DIR));
+    env.add(value(ENV_ETCD_CONFIG, PodPaths.CONFIG_DIR + "/" + ConfigRenderer.ETCD_CONFIG_KEY));
+    env.add(value(ENV_AGENT_CONFIG, PodPaths.CONFIG_DIR + "/" + ConfigRenderer.AGENT_CONFIG_KEY));
+    if (e.getClientTLS() != null) {
+      env.add(value(ENV_CLIENT_TLS_DIR, PodPaths.CLIENT_TLS_DIR));
+    }
+    if (e.getPeerTLS() != null) {
+      env.add(value(ENV_PEER_TLS_DIR, PodPaths.PEER_TLS_DIR));
     }
     return new ContainerBuilder()
         .withName(AGENT_CONTAINER)
@@ -266,7 +306,7 @@ public final class MemberStatefulSet {
         .withImagePullPolicy(cfg.imagePullPolicy)
         .withCommand(LAUNCHER, "agent", "server")
         .withArgs(args)
-        .withEnv(podEnv())
+        .withEnv(env)
         .withPorts(new ContainerPortBuilder()
             .withName("agent").withContainerPort(etcd.getSpec().getAgent().getPort()).withProtocol("TCP").build())
         .withResources(etcd.getSpec().getAgent().getResources())
@@ -299,7 +339,7 @@ public final class MemberStatefulSet {
       q.put("pathStyle", st.getForcePathStyle().toString());
     }
     if (st.getCaSecretRef() != null) {
-      q.put("ca", PodPaths.STORE_CA_DIR + "/" + dev.cairn.api.SecretKeys.CA_CERT);
+      q.put("ca", PodPaths.STORE_CA_DIR + "/" + SecretKeys.CA_CERT);
     }
     StringBuilder url = new StringBuilder("s3://").append(st.getBucket()).append('/').append(prefix);
     char sep = '?';
@@ -328,12 +368,17 @@ public final class MemberStatefulSet {
         .build();
   }
 
-  static List<EnvVar> podEnv() {
+  static List<EnvVar> podEnv(Etcd etcd) {
     return List.of(
         field("POD_NAME", "metadata.name"),
         field("POD_NAMESPACE", "metadata.namespace"),
         // Programs bind and dial this address, never 0.0.0.0 or localhost: local pods share one host.
-        field("POD_IP", "status.podIP"));
+        field("POD_IP", "status.podIP"),
+        value(ENV_CLUSTER, etcd.getMetadata().getName()));
+  }
+
+  private static EnvVar value(String name, String value) {
+    return new EnvVarBuilder().withName(name).withValue(value).build();
   }
 
   private static EnvVar field(String name, String path) {

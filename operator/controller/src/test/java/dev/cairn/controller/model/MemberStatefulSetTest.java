@@ -36,6 +36,10 @@ class MemberStatefulSetTest {
     return c.getVolumeMounts().stream().collect(Collectors.toMap(VolumeMount::getName, VolumeMount::getMountPath));
   }
 
+  private static Map<String, String> literalEnv(Container c) {
+    return c.getEnv().stream().filter(v -> v.getValue() != null).collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
+  }
+
   private static Map<String, Volume> volumes(StatefulSet s) {
     return s.getSpec().getTemplate().getSpec().getVolumes().stream().collect(Collectors.toMap(Volume::getName, v -> v));
   }
@@ -77,13 +81,20 @@ class MemberStatefulSetTest {
     assertEquals(List.of("cairn", "agent", "server"), agent.getCommand());
     assertEquals("registry.test/cairn-etcd:v3.5.17", etcd.getImage());
     assertEquals("registry.test/cairn:1.0", agent.getImage());
-    assertEquals(List.of("--agent-port=8080", "--data-dir=/var/lib/etcd", "--run-dir=/var/run/cairn"), etcd.getArgs());
-    assertEquals(List.of("--config=/etc/cairn/config/agent.yaml", "--etcd-config=/etc/cairn/config/etcd.yaml",
-        "--data-dir=/var/lib/etcd", "--scratch-dir=/var/lib/cairn/scratch"), agent.getArgs());
+    assertEquals(List.of("--agent-url=http://$(POD_IP):8080", "--data-dir=/var/lib/etcd",
+        "--config-file=/var/run/cairn/etcd.conf.yaml"), etcd.getArgs());
+    assertEquals(List.of("--endpoints=http://$(POD_IP):2379", "--listen=$(POD_IP):8080",
+        "--scratch-dir=/var/lib/cairn/scratch", "--full-snapshot-lease=orders-full-snapshot",
+        "--delta-snapshot-lease=orders-delta-snapshot"), agent.getArgs());
+    assertEquals(Map.of("CAIRN_ETCD_NAME", "orders", "CAIRN_DATA_DIR", "/var/lib/etcd",
+        "CAIRN_ETCD_CONFIG", "/etc/cairn/config/etcd.yaml", "CAIRN_AGENT_CONFIG", "/etc/cairn/config/agent.yaml"),
+        literalEnv(agent));
+    assertEquals(Map.of("CAIRN_ETCD_NAME", "orders"), literalEnv(etcd));
     for (Container c : List.of(etcd, agent)) {
-      Map<String, String> env = c.getEnv().stream().collect(Collectors.toMap(EnvVar::getName,
-          v -> v.getValueFrom().getFieldRef().getFieldPath()));
+      Map<String, String> env = c.getEnv().stream().filter(v -> v.getValueFrom() != null)
+          .collect(Collectors.toMap(EnvVar::getName, v -> v.getValueFrom().getFieldRef().getFieldPath()));
       assertEquals(Map.of("POD_NAME", "metadata.name", "POD_NAMESPACE", "metadata.namespace", "POD_IP", "status.podIP"), env);
+      assertTrue(c.getArgs().stream().noneMatch(a -> a.contains("0.0.0.0") || a.contains("localhost")));
       assertEquals("/var/lib/etcd", mounts(c).get("data"));
       assertEquals("/etc/cairn/config", mounts(c).get("config"));
       assertEquals("/tmp", mounts(c).get("tmp"));
@@ -178,18 +189,23 @@ class MemberStatefulSetTest {
     Container agent = container(s, "agent");
     assertEquals("/etc/cairn/tls/client", mounts(etcd).get("client-tls"));
     assertEquals("/etc/cairn/tls/peer", mounts(etcd).get("peer-tls"));
-    assertTrue(etcd.getArgs().contains("--agent-ca-file=/etc/cairn/tls/agent/ca.crt"));
+    assertTrue(etcd.getArgs().contains("--agent-url=https://$(POD_IP):8080"));
     assertTrue(etcd.getVolumeMounts().stream().filter(m -> m.getName().endsWith("-tls")).allMatch(VolumeMount::getReadOnly));
     assertFalse(mounts(etcd).containsKey("store-credentials"), "etcd never sees store credentials");
     assertEquals(List.of(
-        "--config=/etc/cairn/config/agent.yaml", "--etcd-config=/etc/cairn/config/etcd.yaml",
-        "--data-dir=/var/lib/etcd", "--scratch-dir=/var/lib/cairn/scratch",
-        "--client-tls-dir=/etc/cairn/tls/client", "--peer-tls-dir=/etc/cairn/tls/peer", "--tls-dir=/etc/cairn/tls/agent",
+        "--endpoints=https://$(POD_NAME).orders-peer.platform.svc:2379", "--listen=$(POD_IP):8080",
+        "--scratch-dir=/var/lib/cairn/scratch", "--full-snapshot-lease=orders-full-snapshot",
+        "--delta-snapshot-lease=orders-delta-snapshot",
+        "--tls-cert=/etc/cairn/tls/agent/tls.crt", "--tls-key=/etc/cairn/tls/agent/tls.key",
         "--store=s3://acme-backups/platform/orders?endpoint=https://minio.example:9000&region=eu-central-1"
             + "&pathStyle=true&ca=/etc/cairn/secrets/store-ca/ca.crt",
         "--store-credentials-dir=/etc/cairn/secrets/store-credentials",
+        "--full-schedule=0 */1 * * *", "--delta-period=20s", "--delta-memory-limit=100Mi", "--compression=none",
+        "--gc-policy=Exponential", "--gc-period=1m",
         "--encryption-key-file=/etc/cairn/secrets/encryption/key",
         "--token-file=/etc/cairn/secrets/token/token"), agent.getArgs());
+    assertEquals("/etc/cairn/tls/client", literalEnv(agent).get("CAIRN_CLIENT_TLS_DIR"));
+    assertEquals("/etc/cairn/tls/peer", literalEnv(agent).get("CAIRN_PEER_TLS_DIR"));
     assertEquals("/etc/cairn/secrets/store-ca", mounts(agent).get("store-ca"));
   }
 
