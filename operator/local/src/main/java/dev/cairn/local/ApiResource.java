@@ -1,8 +1,9 @@
 package dev.cairn.local;
 
 import java.util.List;
+import java.util.Optional;
 
-/** One resource kind as the discovery endpoints describe it to kubectl. */
+/** One resource kind as the discovery endpoints describe it to kubectl, with its table columns. */
 record ApiResource(
     String group,
     String version,
@@ -11,7 +12,36 @@ record ApiResource(
     String kind,
     boolean namespaced,
     List<String> shortNames,
-    List<String> subresources) {
+    List<String> subresources,
+    List<Tables.Column> printerColumns) {
+
+  ApiResource(String group, String version, String plural, String singular, String kind, boolean namespaced,
+      List<String> shortNames, List<String> subresources) {
+    this(group, version, plural, singular, kind, namespaced, shortNames, subresources, List.of());
+  }
+
+  /**
+   * The kind a collection or object path addresses ({@code .../pods}, {@code .../namespaces/x/pods/y}),
+   * or empty for other paths (subresources, discovery, unknown kinds).
+   */
+  static Optional<ApiResource> forObjectPath(List<ApiResource> resources, String path) {
+    int q = path.indexOf('?');
+    String bare = q < 0 ? path : path.substring(0, q);
+    for (ApiResource r : resources) {
+      String base = r.basePath() + "/";
+      if (!bare.startsWith(base)) {
+        continue;
+      }
+      String[] seg = bare.substring(base.length()).split("/");
+      if (seg.length >= 3 && seg[0].equals("namespaces") && r.namespaced() && seg[2].equals(r.plural()) && seg.length <= 4) {
+        return Optional.of(r);
+      }
+      if (seg.length <= 2 && seg[0].equals(r.plural())) {
+        return Optional.of(r);
+      }
+    }
+    return Optional.empty();
+  }
 
   static final List<String> VERBS =
       List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");

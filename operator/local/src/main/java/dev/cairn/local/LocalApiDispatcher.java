@@ -9,7 +9,9 @@ import io.fabric8.mockwebserver.http.Headers;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -29,9 +31,11 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
   private static final String STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json";
 
   private final DiscoveryDocuments discovery;
+  private final List<ApiResource> resources;
 
-  LocalApiDispatcher(DiscoveryDocuments discovery) {
+  LocalApiDispatcher(DiscoveryDocuments discovery, List<ApiResource> resources) {
     this.discovery = discovery;
+    this.resources = List.copyOf(resources);
   }
 
   @Override
@@ -73,11 +77,39 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
       return strategicAsMergePatch(request);
     }
     MockResponse response = super.dispatch(request);
-    if (response != null && response.header("Content-Type") == null && response.getWebSocketListener() == null) {
+    if (response == null || response.getWebSocketListener() != null) {
+      return response;
+    }
+    if ("GET".equals(method) && response.code() == 200 && !path.contains("watch=")) {
+      Optional<ApiResource> kind = ApiResource.forObjectPath(resources, path);
+      if (kind.isPresent()) {
+        response = asTableOrSorted(request, response, kind.get());
+      }
+    }
+    if (response.header("Content-Type") == null) {
       // client-go picks its decoder from the content type: say JSON, whatever the client asked for.
       response.setHeader("Content-Type", "application/json");
     }
     return response;
+  }
+
+  /** kubectl get asks for a Table; everyone else gets lists in namespace/name order, as from a real server. */
+  private static MockResponse asTableOrSorted(RecordedRequest request, MockResponse response, ApiResource kind) {
+    String accept = request.getHeader("Accept");
+    JsonNode body;
+    try {
+      body = JSON.readTree(response.getBody().getBytes());
+    } catch (IOException e) {
+      return response;
+    }
+    String out;
+    if (accept != null && accept.contains("as=Table")) {
+      out = Tables.table(kind, body, Instant.now());
+    } else {
+      Tables.sortItems(body);
+      out = body.toString();
+    }
+    return new MockResponse().setResponseCode(200).setHeader("Content-Type", "application/json").setBody(out);
   }
 
   /**

@@ -68,7 +68,7 @@ public final class LocalApiServer implements AutoCloseable {
     }
     List<ApiResource> resources = new ArrayList<>(ApiResource.builtIns());
     crds.forEach(crd -> resources.add(toApiResource(crd)));
-    LocalApiDispatcher dispatcher = new LocalApiDispatcher(new DiscoveryDocuments(resources));
+    LocalApiDispatcher dispatcher = new LocalApiDispatcher(new DiscoveryDocuments(resources), resources);
     // Like a real API server, built-in kinds with a status keep it apart from the spec: an update of
     // the object leaves status alone and a status update leaves the spec alone. Without this an
     // operator's update of its StatefulSet would wipe the status the pod runner wrote.
@@ -126,6 +126,11 @@ public final class LocalApiServer implements AutoCloseable {
       }
     }
     var names = spec.getNames();
+    List<Tables.Column> columns = new ArrayList<>();
+    if (served.getAdditionalPrinterColumns() != null) {
+      served.getAdditionalPrinterColumns().forEach(c -> columns.add(new Tables.Column(c.getName(), c.getType(),
+          c.getPriority() == null ? 0 : c.getPriority(), c.getJsonPath())));
+    }
     return new ApiResource(
         spec.getGroup(),
         served.getName(),
@@ -134,7 +139,13 @@ public final class LocalApiServer implements AutoCloseable {
         names.getKind(),
         "Namespaced".equals(spec.getScope()),
         names.getShortNames() == null ? List.of() : names.getShortNames(),
-        sub);
+        sub,
+        columns);
+  }
+
+  /** The kinds this server describes in discovery: the built-in ones local mode uses and cairn's. */
+  List<ApiResource> resources() {
+    return resources;
   }
 
   /** Whether objects of this kind live in a namespace (true for kinds this server does not know). */

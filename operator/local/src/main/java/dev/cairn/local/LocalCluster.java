@@ -1,5 +1,7 @@
 package dev.cairn.local;
 
+import dev.cairn.controller.CairnOperator;
+import dev.cairn.controller.OperatorConfig;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -12,6 +14,7 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -21,7 +24,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The whole local cluster under one work directory: the API server (in memory) with its
- * kubeconfig, the S3 store, and the pod runner that plays StatefulSet controller and kubelet.
+ * kubeconfig, the S3 store, the pod runner that plays StatefulSet controller and kubelet, and on
+ * request the cairn operator in this JVM ({@link #startOperator}); plus the garbage collection by
+ * owner references that a real API server does.
  *
  * <pre>
  * &lt;work&gt;/kubeconfig                 for kubectl and every process (KUBECONFIG)
@@ -84,6 +89,9 @@ public final class LocalCluster implements AutoCloseable {
   private LocalS3 s3;
   private PodRunner podRunner;
   private Path kubeconfig;
+  private CairnOperator operator;
+  private LocalGarbageCollector garbageCollector;
+  private KubernetesClient operatorClient;
 
   private LocalCluster(Path workDir, FileChannel lockChannel, FileLock lock) {
     this.workDir = workDir;
@@ -99,7 +107,11 @@ public final class LocalCluster implements AutoCloseable {
     try {
       Files.createDirectories(work);
       channel = FileChannel.open(work.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      lock = channel.tryLock();
+      try {
+        lock = channel.tryLock();
+      } catch (java.nio.channels.OverlappingFileLockException e) {
+        lock = null; // held by this very JVM
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create or lock the work directory " + work, e);
     }
@@ -137,6 +149,7 @@ public final class LocalCluster implements AutoCloseable {
         .withNewStatus().addNewCondition().withType("Ready").withStatus("True").withReason("CairnLocal").endCondition()
         .addNewAddress().withType("InternalIP").withAddress("127.0.0.1").endAddress().endStatus()
         .build()).create();
+    garbageCollector = LocalGarbageCollector.start(api.client(), api.resources(), Duration.ofSeconds(2));
     s3 = LocalS3.start(workDir.resolve("s3"), options.s3Port);
     s3.createSecret(api.client(), NAMESPACE);
     podRunner = PodRunner.start(api.client(), built);
@@ -201,18 +214,34 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   /**
-   * Starts the cairn operator in this JVM against this cluster. The controller module has no
-   * operator entry point yet; this is where local mode will start it.
+   * Starts the cairn operator in this JVM against this cluster (without leader election: there is
+   * one). Its client is its own, closed with the cluster. Returns the running operator.
    */
-  public void startOperator() {
-    throw new UnsupportedOperationException("operator not built yet");
+  public synchronized CairnOperator startOperator(OperatorConfig config) {
+    if (operator != null) {
+      throw new IllegalStateException("the operator already runs in this local cluster");
+    }
+    operatorClient = api.newClient();
+    operator = CairnOperator.builder(operatorClient).config(config).identity("cairn-local-operator").build().start();
+    return operator;
+  }
+
+  /** {@link #startOperator(OperatorConfig)} with the operator's defaults. */
+  public CairnOperator startOperator() {
+    return startOperator(OperatorConfig.defaults());
+  }
+
+  /** The operator started by {@link #startOperator}, or null. */
+  public synchronized CairnOperator operator() {
+    return operator;
   }
 
   /** Stops the pods (gracefully), the S3 store and the API server; every directory stays. */
   @Override
   public void close() {
     RuntimeException failure = null;
-    for (AutoCloseable part : new AutoCloseable[] {podRunner, s3, api}) {
+    // The operator first, so it does not react to pods going away; the pods before the servers they use.
+    for (AutoCloseable part : new AutoCloseable[] {operator, operatorClient, garbageCollector, podRunner, s3, api}) {
       if (part == null) {
         continue;
       }

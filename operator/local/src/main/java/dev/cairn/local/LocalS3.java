@@ -24,14 +24,15 @@ import org.jclouds.blobstore.BlobStoreContext;
  *
  * <p>The credentials are not secret: the server listens on 127.0.0.1 only and they are the same on
  * every machine, so that a resumed cluster (and its Etcd objects) keep working. They are written to
- * {@code credentials.env} beside the objects and offered as a Secret for the Etcd to refer to.
+ * {@code credentials.env} beside the objects and offered as a Secret for the Etcd to refer to;
+ * {@code deploy/samples/etcd-local.yaml} carries the same Secret.
  */
 public final class LocalS3 implements AutoCloseable {
 
   public static final String BUCKET = "cairn-local";
   public static final String REGION = "us-east-1";
-  public static final String ACCESS_KEY = "cairn-local";
-  public static final String SECRET_KEY = "cairn-local-secret-key";
+  public static final String ACCESS_KEY = "cairn";
+  public static final String SECRET_KEY = "cairn-local-secret";
   /** The Secret an Etcd of local mode names in {@code backup.store.credentialsSecretRef}. */
   public static final String SECRET_NAME = "cairn-local-s3";
   public static final int DEFAULT_PORT = 9000;

@@ -403,9 +403,10 @@ public final class PodRunner implements AutoCloseable {
       createIgnoringConflict(() -> {
         PersistentVolumeClaim created = client.persistentVolumeClaims().inNamespace(ns).resource(pvc).create();
         if (created.getStatus() == null || !"Bound".equals(created.getStatus().getPhase())) {
+          // A JSON patch: the store's merge patch appends to lists instead of replacing them.
           client.persistentVolumeClaims().inNamespace(ns).withName(pvc.getMetadata().getName())
-              .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
-                  "{\"status\":" + Json.MAPPER.valueToTree(pvc.getStatus()) + "}");
+              .subresource("status").patch(PatchContext.of(PatchType.JSON),
+                  "[{\"op\":\"add\",\"path\":\"/status\",\"value\":" + Json.MAPPER.valueToTree(pvc.getStatus()) + "}]");
         }
       });
     }
