@@ -3,15 +3,18 @@ package dev.cairn.datadir.bbolt;
 import static dev.cairn.datadir.bbolt.BoltFormat.*;
 
 import dev.cairn.datadir.CorruptFileException;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.atomic.AtomicLong;
@@ -39,6 +42,12 @@ public final class BoltChecker {
 
   /** Nested buckets (and corrupt trees looping through inline buckets) stop here. */
   static final int MAX_DEPTH = 256;
+
+  /** Bytes read at once for a run of sibling pages: fits a core's cache, so checking it is cheap. */
+  static final int RUN_BYTES = 256 * 1024;
+
+  /** Pages not needed between two siblings that a run may still read through. */
+  static final int RUN_GAP = 8;
 
   /** More threads than this only contend for the same memory bandwidth. */
   static final int MAX_THREADS = 8;
@@ -136,6 +145,10 @@ public final class BoltChecker {
     /** Pages that are wholly inside the file and below the high-water mark: the bitsets' range. */
     private final long pages;
     private final MappedWindows mw;
+    private final FileChannel ch;
+    private final int runPages;
+    private final ConcurrentLinkedQueue<Buffers> bufferPool;
+    private Buffers bufs;
     private final AtomicLongArray reached;
     /** Written only before the walk (stored freelist), read-only while walkers run. */
     private final long[] free;
@@ -172,6 +185,9 @@ public final class BoltChecker {
       this.hwm = meta.highWaterMark();
       this.pages = Math.max(0, Math.min(hwm, size / ps));
       this.mw = new MappedWindows(ch, size, ps);
+      this.ch = ch;
+      this.runPages = Math.max(1, RUN_BYTES / ps);
+      this.bufferPool = new ConcurrentLinkedQueue<>();
       this.reached = new AtomicLongArray((int) ((pages + 63) >>> 6));
       this.free = meta.freelistStored() ? new long[reached.length()] : null;
       this.maxFindings = maxFindings;
@@ -196,6 +212,9 @@ public final class BoltChecker {
       this.hwm = parent.hwm;
       this.pages = parent.pages;
       this.mw = parent.mw;
+      this.ch = parent.ch;
+      this.runPages = parent.runPages;
+      this.bufferPool = parent.bufferPool;
       this.reached = parent.reached;
       this.free = parent.free;
       this.maxFindings = parent.maxFindings;
@@ -249,15 +268,16 @@ public final class BoltChecker {
       if (pool != null) {
         try {
           pool.invoke(ForkJoinTask.adapt(() -> {
-            walk(meta.root(), 0, null, 0, 0, null, 0, 0);
+            walkSingle(meta.root(), 0, null, 0, 0, null, 0, 0);
             return null;
           }));
         } catch (UncheckedIOException e) {
           throw e.getCause();
         }
       } else {
-        walk(meta.root(), 0, null, 0, 0, null, 0, 0);
+        walkSingle(meta.root(), 0, null, 0, 0, null, 0, 0);
       }
+      releaseBuffers();
       flushCounters();
       if (free != null) {
         for (long p = 2; p < pages; p++) {
@@ -359,26 +379,43 @@ public final class BoltChecker {
     // ---------------------------------------------------------------- tree walk
 
     /**
-     * Visits the node at {@code pgid}: all its keys must lie in [lo, hi) (null buffer = unbounded),
-     * which the parent branch element keys impose.
+     * Visits the subtree rooted at {@code pgid} (a bucket's root, or a subtree handed to another
+     * thread), reading its root on its own. All its keys must lie in [lo, hi) (null buffer =
+     * unbounded), which the parent branch element keys impose.
      */
-    private void walk(long pgid, int depth, ByteBuffer loB, int loOff, int loLen, ByteBuffer hiB, int hiOff,
+    private void walkSingle(long pgid, int depth, ByteBuffer loB, int loOff, int loLen, ByteBuffer hiB, int hiOff,
         int hiLen) throws IOException {
       if (depth > MAX_DEPTH) {
         finding(pgid, path(), "tree deeper than " + MAX_DEPTH + " levels");
         return;
       }
+      if (!inRange(pgid)) {
+        return;
+      }
+      ByteBuffer rb = readRun(depth, pgid, 1);
+      enter(rb, 0, 1, pgid, depth, loB, loOff, loLen, hiB, hiOff, hiLen);
+    }
+
+    /** Whether a page id can be read at all; a finding when not. */
+    private boolean inRange(long pgid) {
       if (pgid < 2 || pgid >= hwm) {
         finding(pgid, path(), "page id is outside [2, " + hwm + ") (high-water mark)");
-        return;
+        return false;
       }
       if (pgid >= pages) {
         finding(pgid, path(), "page lies past the end of the file (" + size + " bytes)");
-        return;
+        return false;
       }
-      long off = pgid * ps;
-      ByteBuffer b = mw.at(off, PAGE_HEADER);
-      int base = MappedWindows.base(off);
+      return true;
+    }
+
+    /**
+     * Checks the header of the node at {@code pgid}, whose first {@code avail} pages are in
+     * {@code b} from {@code base}; reads the rest through the mapping when the node is longer; then
+     * walks it.
+     */
+    private void enter(ByteBuffer b, int base, long avail, long pgid, int depth, ByteBuffer loB, int loOff,
+        int loLen, ByteBuffer hiB, int hiOff, int hiLen) throws IOException {
       long id = Pages.id(b, base);
       int flags = Pages.flags(b, base);
       long ov = Pages.overflow(b, base);
@@ -398,19 +435,90 @@ public final class BoltChecker {
       if (!markReached(pgid, ov, true)) {
         return;
       }
+      long off = pgid * ps;
       long len = (ov + 1) * ps;
-      b = mw.at(off, len);
-      if (b == null) {
-        finding(pgid, path(), "node of " + len + " bytes is too large to map");
-        return;
+      if (ov + 1 > avail) {
+        b = mw.at(off, len);
+        if (b == null) {
+          finding(pgid, path(), "node of " + len + " bytes is too large to map");
+          return;
+        }
+        base = MappedWindows.base(off);
       }
-      base = MappedWindows.base(off);
       overflowPages += ov;
       if (flags == BRANCH) {
         branch(b, base, base + (int) len, pgid, off, ov, depth, loB, loOff, loLen, hiB, hiOff, hiLen);
       } else {
         leaf(b, base, base + (int) len, pgid, off, ov, false, depth, loB, loOff, loLen, hiB, hiOff, hiLen);
       }
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    /**
+     * Read buffers of one walker: per tree depth, a buffer for runs of sibling pages and an array
+     * for sorting the children of a branch. Nodes of depth d live in the depth-d buffer while their
+     * subtrees are walked, so keys of ancestors stay valid without copying.
+     */
+    private static final class Buffers {
+      final ByteBuffer[] pages = new ByteBuffer[MAX_DEPTH + 2];
+      final long[][] kids = new long[MAX_DEPTH + 2][];
+    }
+
+    private Buffers buffers() {
+      if (bufs == null) {
+        bufs = bufferPool.poll();
+        if (bufs == null) {
+          bufs = new Buffers();
+        }
+      }
+      return bufs;
+    }
+
+    private void releaseBuffers() {
+      if (bufs != null) {
+        bufferPool.offer(bufs);
+        bufs = null;
+      }
+    }
+
+    /** Reads pages [first, first + n) into the depth's buffer (n <= runPages). */
+    private ByteBuffer readRun(int depth, long first, int n) throws IOException {
+      Buffers s = buffers();
+      ByteBuffer b = s.pages[depth];
+      if (b == null) {
+        b = ByteBuffer.allocateDirect(runPages * ps).order(ByteOrder.LITTLE_ENDIAN);
+        s.pages[depth] = b;
+      }
+      b.limit(n * ps).position(0);
+      fill(b, first * ps);
+      return b;
+    }
+
+    /** Appends pages [from, to) to a run that starts at page {@code first}. */
+    private void readMore(ByteBuffer b, long first, long from, long to) throws IOException {
+      b.limit((int) ((to - first) * ps)).position((int) ((from - first) * ps));
+      fill(b, from * ps);
+    }
+
+    private void fill(ByteBuffer b, long pos) throws IOException {
+      while (b.hasRemaining()) {
+        int n = ch.read(b, pos);
+        if (n < 0) {
+          throw new EOFException(file + ": ended at offset " + pos + " while reading pages (did it shrink?)");
+        }
+        pos += n;
+      }
+    }
+
+    private long[] kids(int depth, int n) {
+      Buffers s = buffers();
+      long[] k = s.kids[depth];
+      if (k == null || k.length < n) {
+        k = new long[Math.max(n, 128)];
+        s.kids[depth] = k;
+      }
+      return k;
     }
 
     /**
@@ -481,56 +589,120 @@ public final class BoltChecker {
       }
       region(Region.SLACK, fileOff + (expect - base), end - expect);
       slack(b, (int) expect, end, pgid);
-      // The first levels of branches hand their branch children to other threads: enough tasks to
-      // keep every processor busy, each a large subtree, so forking costs nothing measurable.
-      boolean fork = pool != null && forkLevel < FORK_LEVELS && count > 1;
-      List<ForkJoinTask<?>> tasks = fork ? new ArrayList<>(count) : null;
+      children(b, base, count, depth, hiB, hiOff, hiLen);
+    }
+
+    /**
+     * Walks the children of a branch in page order rather than key order (each child's bounds come
+     * from this branch, so order does not matter): children stored next to each other, the common
+     * case, are read with one positional read per run of up to {@link #RUN_BYTES} and checked while
+     * the bytes are in the cache. Scattered children are read through the mapping instead. The
+     * first levels hand branch children to other threads.
+     */
+    private void children(ByteBuffer b, int base, int count, int depth, ByteBuffer hiB, int hiOff, int hiLen)
+        throws IOException {
+      long[] kids = kids(depth, count);
+      int m = 0;
       for (int i = 0; i < count; i++) {
-        int e = Pages.elem(base, i);
-        int k = e + (int) Pages.branchPos(b, e);
-        int ks = (int) Pages.branchKsize(b, e);
-        ByteBuffer nHiB = hiB;
-        int nHiOff = hiOff;
-        int nHiLen = hiLen;
-        if (i + 1 < count) {
-          int e2 = Pages.elem(base, i + 1);
-          nHiB = b;
-          nHiOff = e2 + (int) Pages.branchPos(b, e2);
-          nHiLen = (int) Pages.branchKsize(b, e2);
-        }
-        long child = Pages.branchChild(b, e);
-        if (fork && isBranch(child)) {
-          Walker sub = new Walker(this);
-          ByteBuffer hb = nHiB;
-          int ho = nHiOff;
-          int hl = nHiLen;
-          tasks.add(ForkJoinTask.adapt(() -> {
-            try {
-              sub.walk(child, depth + 1, b, k, ks, hb, ho, hl);
-            } catch (IOException ex) {
-              throw new UncheckedIOException(ex);
-            }
-            sub.flushCounters();
-          }));
-          continue;
-        }
-        walk(child, depth + 1, b, k, ks, nHiB, nHiOff, nHiLen);
-        if (enoughFindings()) {
-          return; // enough to condemn the file; stop spending time on it
+        long child = Pages.branchChild(b, Pages.elem(base, i));
+        if (inRange(child)) {
+          kids[m++] = (child << 16) | i;
         }
       }
-      if (fork) {
+      java.util.Arrays.sort(kids, 0, m);
+      int runs = 0;
+      for (int j = 0; j < m; j = runEnd(kids, j, m)) {
+        runs++;
+      }
+      boolean scattered = m >= 8 && runs * 2 > m;
+      boolean fork = pool != null && forkLevel < FORK_LEVELS && m > 1;
+      List<ForkJoinTask<?>> tasks = fork ? new ArrayList<>() : null;
+      for (int j = 0; j < m; ) {
+        int k = scattered ? j + 1 : runEnd(kids, j, m);
+        long first = kids[j] >>> 16;
+        long last = kids[k - 1] >>> 16;
+        ByteBuffer rb;
+        long runEnd;
+        if (scattered) {
+          rb = mw.at(first * ps, PAGE_HEADER);
+          runEnd = first + 1;
+        } else {
+          runEnd = last + 1;
+          rb = readRun(depth + 1, first, (int) (runEnd - first));
+          // Pull in the overflow pages of the run's nodes too, while they fit.
+          long want = runEnd;
+          for (int t = j; t < k; t++) {
+            long c = kids[t] >>> 16;
+            int cb = (int) ((c - first) * ps);
+            if (Pages.id(rb, cb) == c) {
+              want = Math.max(want, Math.min(c + Pages.overflow(rb, cb) + 1, first + runPages));
+            }
+          }
+          want = Math.min(want, pages);
+          if (want > runEnd) {
+            readMore(rb, first, runEnd, want);
+            runEnd = want;
+          }
+        }
+        for (int t = j; t < k; t++) {
+          long c = kids[t] >>> 16;
+          int i = (int) (kids[t] & 0xffff);
+          int e = Pages.elem(base, i);
+          int kOff = e + (int) Pages.branchPos(b, e);
+          int ks = (int) Pages.branchKsize(b, e);
+          ByteBuffer nHiB = hiB;
+          int nHiOff = hiOff;
+          int nHiLen = hiLen;
+          if (i + 1 < count) {
+            int e2 = Pages.elem(base, i + 1);
+            nHiB = b;
+            nHiOff = e2 + (int) Pages.branchPos(b, e2);
+            nHiLen = (int) Pages.branchKsize(b, e2);
+          }
+          int cb = scattered ? MappedWindows.base(c * ps) : (int) ((c - first) * ps);
+          if (fork && Pages.id(rb, cb) == c && Pages.flags(rb, cb) == BRANCH) {
+            Walker sub = new Walker(this);
+            ByteBuffer hb = nHiB;
+            int ho = nHiOff;
+            int hl = nHiLen;
+            tasks.add(ForkJoinTask.adapt(() -> {
+              try {
+                sub.walkSingle(c, depth + 1, b, kOff, ks, hb, ho, hl);
+              } catch (IOException ex) {
+                throw new UncheckedIOException(ex);
+              } finally {
+                sub.releaseBuffers();
+                sub.flushCounters();
+              }
+            }));
+            continue;
+          }
+          enter(rb, cb, runEnd - c, c, depth + 1, b, kOff, ks, nHiB, nHiOff, nHiLen);
+          if (enoughFindings()) {
+            return; // enough to condemn the file; stop spending time on it
+          }
+        }
+        j = k;
+      }
+      if (fork && !tasks.isEmpty()) {
         ForkJoinTask.invokeAll(tasks);
       }
     }
 
-    /** Whether pgid is a branch page; anything odd is left for walk() to report. */
-    private boolean isBranch(long pgid) throws IOException {
-      if (pgid < 2 || pgid >= pages) {
-        return false;
+    /** End (exclusive) of the run of children starting at index j of the sorted ids. */
+    private int runEnd(long[] kids, int j, int m) {
+      long first = kids[j] >>> 16;
+      long end = first + 1;
+      int k = j + 1;
+      while (k < m) {
+        long p = kids[k] >>> 16;
+        if (p >= end && (p - end > RUN_GAP || p + 1 - first > runPages)) {
+          break;
+        }
+        end = Math.max(end, p + 1); // a page named twice stays in the run; its second visit is reported
+        k++;
       }
-      ByteBuffer b = mw.at(pgid * ps, PAGE_HEADER);
-      return b != null && Pages.flags(b, MappedWindows.base(pgid * ps)) == BRANCH;
+      return k;
     }
 
     private boolean enoughFindings() {
@@ -662,7 +834,7 @@ public final class BoltChecker {
       pathDepth++;
       try {
         if (root != 0) {
-          walk(root, depth + 1, null, 0, 0, null, 0, 0);
+          walkSingle(root, depth + 1, null, 0, 0, null, 0, 0);
           return;
         }
         // An inline bucket: its single leaf page image follows the bucket header in the value.
