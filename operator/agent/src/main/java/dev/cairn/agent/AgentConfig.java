@@ -52,6 +52,11 @@ public final class AgentConfig {
   public Duration retryMax = Duration.ofSeconds(30);
   /** A failed scheduled full snapshot is tried again after this. */
   public Duration fullRetryDelay = Duration.ofSeconds(30);
+  /**
+   * Initialisation of the member before etcd starts ({@code /initialization/*}, {@code /config});
+   * null or not {@link dev.cairn.agent.init.InitOptions#enabled()}: the agent only snapshots.
+   */
+  public dev.cairn.agent.init.InitOptions init;
 
   /** Checks the combination of settings; problems throw with the flag to fix. */
   public AgentConfig validate() {

@@ -48,11 +48,20 @@ public final class AgentServer implements AutoCloseable {
   private final SnapshotService service;
   private final AgentHttpServer http;
 
-  private AgentServer(EtcdNode etcd, BackupStore store, SnapshotService service, AgentHttpServer http) {
+  private final dev.cairn.agent.init.Initializer initializer;
+
+  private AgentServer(EtcdNode etcd, BackupStore store, SnapshotService service, AgentHttpServer http,
+      dev.cairn.agent.init.Initializer initializer) {
     this.etcd = etcd;
     this.store = store;
     this.service = service;
     this.http = http;
+    this.initializer = initializer;
+  }
+
+  /** The member's initialisation, or null when the agent only snapshots. */
+  public dev.cairn.agent.init.Initializer initializer() {
+    return initializer;
   }
 
   /**
@@ -66,11 +75,22 @@ public final class AgentServer implements AutoCloseable {
     EtcdNode etcd = new EtcdNode(cfg.etcdEndpoint, cfg.etcdTimeout);
     SnapshotService service = null;
     AgentHttpServer server = null;
+    dev.cairn.agent.init.Initializer initializer = null;
     try {
-      try {
-        etcd.status();
-      } catch (EtcdUnavailableException e) {
-        throw new StartupException(e.getMessage() + ". Check --endpoints and that etcd runs.", e);
+      boolean initialising = cfg.init != null && cfg.init.enabled();
+      // With initialisation, etcd starts only after the agent said so: it cannot be required here.
+      if (!initialising) {
+        try {
+          etcd.status();
+        } catch (EtcdUnavailableException e) {
+          throw new StartupException(e.getMessage() + ". Check --endpoints and that etcd runs.", e);
+        }
+      } else {
+        try {
+          initializer = cfg.init.build(cfg, store, env);
+        } catch (IOException | IllegalArgumentException e) {
+          throw new StartupException("cannot prepare initialisation: " + e.getMessage(), e);
+        }
       }
       try {
         service = new SnapshotService(cfg, etcd, store, leases, new AgentMetrics(), Clock.systemUTC(),
@@ -85,11 +105,18 @@ public final class AgentServer implements AutoCloseable {
         } catch (IOException | GeneralSecurityException e) {
           throw new StartupException("cannot serve the agent API on " + http.bind() + ": " + e.getMessage(), e);
         }
+        dev.cairn.agent.init.InitHttp.register(server::register, initializer);
         server.start();
       }
       service.start();
-      return new AgentServer(etcd, store, service, server);
+      if (initializer != null) {
+        initializer.watchMembership();
+      }
+      return new AgentServer(etcd, store, service, server, initializer);
     } catch (StartupException | RuntimeException e) {
+      if (initializer != null) {
+        initializer.close();
+      }
       if (server != null) {
         server.close();
       }
@@ -163,6 +190,9 @@ public final class AgentServer implements AutoCloseable {
 
   @Override
   public void close() {
+    if (initializer != null) {
+      initializer.close();
+    }
     if (http != null) {
       http.close();
     }

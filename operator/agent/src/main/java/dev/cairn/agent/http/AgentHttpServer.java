@@ -73,6 +73,11 @@ public final class AgentHttpServer implements AutoCloseable {
     server.createContext("/", ex -> handle(ex, e -> reply(e, 404, error("no such endpoint " + e.getRequestURI().getPath()))));
   }
 
+  /** Adds an endpoint (the initialisation endpoints are registered by {@link dev.cairn.agent.AgentServer}). */
+  public void register(String path, com.sun.net.httpserver.HttpHandler handler) {
+    server.createContext(path, handler);
+  }
+
   public void start() {
     server.start();
     LOG.info("agent HTTP API listening on {}", server.getAddress());
