@@ -4,7 +4,6 @@ import dev.cairn.agent.snapshot.SnapshotCatalog;
 import dev.cairn.agent.snapshot.SnapshotCatalog.Entry;
 import dev.cairn.agent.snapshot.SnapshotKind;
 import dev.cairn.agent.store.BackupStore;
-import dev.cairn.agent.store.LocalStore;
 import dev.cairn.agent.store.StoredObject;
 import java.io.IOException;
 import java.time.Clock;
@@ -58,12 +57,13 @@ public final class GarbageCollector {
       LOG.info("gc deleted {} (no matching object or metadata for longer than {})", o.name(), strayGrace);
     }
     int strays = plan.strays().size();
-    if (store instanceof LocalStore local) {
-      for (StoredObject t : local.listTemporary()) {
-        if (t.lastModified().isBefore(now.minus(strayGrace))) {
-          local.deleteTemporary(t.name());
-          strays++;
-        }
+    // Temporaries of staged uploads and interrupted puts: an upload still running is younger than
+    // the grace period, so only crashed ones go.
+    for (StoredObject t : store.listTemporary()) {
+      if (t.lastModified().isBefore(now.minus(strayGrace))) {
+        store.deleteTemporary(t.name());
+        strays++;
+        LOG.info("gc deleted the temporary {} (older than {})", t.name(), strayGrace);
       }
     }
     return new Result(deleted, strays);

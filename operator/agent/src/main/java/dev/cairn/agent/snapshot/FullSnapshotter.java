@@ -1,26 +1,47 @@
 package dev.cairn.agent.snapshot;
 
 import dev.cairn.agent.etcd.EtcdNode;
+import dev.cairn.agent.store.BackupStore;
+import dev.cairn.agent.store.StoredObject;
+import dev.cairn.agent.store.Temporaries;
 import dev.cairn.agent.util.Backoff;
-import dev.cairn.datadir.snap.SnapshotTrailer;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HexFormat;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Takes a full snapshot: streams {@code Maintenance.snapshot} to the scratch disk while verifying its
- * sha256 trailer (constant heap), reads the revision from the snapshot's own db, refuses to upload
- * when the store already holds a newer revision, then hands the file to the {@link SnapshotWriter}.
+ * Takes a full snapshot with one pass over etcd's stream:
+ *
+ * <ol>
+ *   <li>{@code Maintenance.snapshot} is written to the scratch spool while its sha256 trailer is
+ *       checked ({@link SpoolTee});
+ *   <li>at the same time an upload follows the spool, compressing and encrypting on the way, to a
+ *       temporary name in the store that readers never list;
+ *   <li>when the stream ends and its trailer verifies, the revision is read from the spooled db
+ *       (never from a Get made before) while the upload finishes; a revision below the store's newest
+ *       is refused (stale member);
+ *   <li>the temporary is copied server-side (renamed, in a directory) to its final name, the metadata
+ *       file is written after it, and the temporary is deleted.
+ * </ol>
+ *
+ * A crash at any step leaves no trusted snapshot: at most a temporary, which this member's next full
+ * snapshot removes (only one runs per member at a time) and GC removes after its grace period. If the
+ * upload during the stream fails, it is retried from the complete spool with backoff.
  */
 public final class FullSnapshotter {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FullSnapshotter.class);
 
   private final EtcdNode etcd;
   private final SnapshotWriter writer;
@@ -28,7 +49,9 @@ public final class FullSnapshotter {
   private final Path scratch;
   private final Clock clock;
   private final Duration streamTimeout;
+  private final Backoff backoff;
 
+  /** Retries store failures with the writer's backoff. */
   public FullSnapshotter(
       EtcdNode etcd, SnapshotWriter writer, RevisionSource revisions, Path scratch, Clock clock, Duration streamTimeout) {
     this.etcd = etcd;
@@ -37,32 +60,52 @@ public final class FullSnapshotter {
     this.scratch = scratch;
     this.clock = clock;
     this.streamTimeout = streamTimeout;
+    this.backoff = writer.backoff();
   }
 
   /**
    * Takes and stores one full snapshot.
    *
-   * @param storedEnd the newest end revision in the store, read after the snapshot was spooled
+   * @param storedEnd the newest end revision in the store, read after the stream ended
+   * @param keepTrying asked after each failed store call; false abandons the snapshot
+   * @param onStoreFailure sees every failed store call (metrics, health)
    */
   public SnapshotMetadata take(
       SourceInfo source, boolean isFinal, Backoff.Attempt<Long> storedEnd, BooleanSupplier keepTrying,
       Consumer<Exception> onStoreFailure)
       throws IOException, Backoff.GaveUpException, InterruptedException {
+    String owner = owner(source);
+    removeLeftovers(owner);
     Files.createDirectories(scratch);
     Path spool = Files.createTempFile(scratch, "full-", ".db");
+    long t0 = System.nanoTime();
+    Instant created = clock.instant();
+    CompletableFuture<SnapshotWriter.Staged.Result> upload = new CompletableFuture<>();
+    // Set once publish() owns the temporary (it deletes it); until then the cleanup below does.
+    AtomicBoolean handedOver = new AtomicBoolean();
+    SpoolTee tee = new SpoolTee(spool);
+    Thread uploader = new Thread(() -> uploadFromSpool(tee, owner, upload), "agent-full-upload");
+    uploader.setDaemon(true);
     try {
-      java.time.Instant created = clock.instant();
-      SpoolStream out = new SpoolStream(new BufferedOutputStream(Files.newOutputStream(spool), 1 << 20));
-      try (out) {
-        etcd.snapshot(out, streamTimeout);
+      uploader.start();
+      SnapshotDigest.Result digest;
+      try (tee) {
+        etcd.snapshot(tee, streamTimeout);
+        tee.end();
+        digest = tee.digest();
+      } catch (IOException | RuntimeException e) {
+        IOException w = tee.writeFailure();
+        tee.fail(e);
+        if (w != null) {
+          throw new IOException("cannot write the snapshot to the scratch directory " + scratch + ": " + w, w);
+        }
+        throw e;
       }
-      if (out.failure != null) {
-        throw new IOException("cannot write the snapshot to the scratch directory " + scratch + ": " + out.failure,
-            out.failure);
-      }
-      SnapshotTrailer.Result check = out.verifier.finish();
-      if (!check.valid()) {
-        throw new IOException("snapshot from etcd at " + etcd.endpoint() + " failed verification: " + check.describe());
+      long streamed = System.nanoTime();
+      if (!digest.trailer().valid()) {
+        tee.fail(new IOException("verification failed"));
+        throw new IOException(
+            "snapshot from etcd at " + etcd.endpoint() + " failed verification: " + digest.trailer().describe());
       }
       long revision = revisions.revisionOf(spool);
       long stored;
@@ -76,48 +119,93 @@ public final class FullSnapshotter {
       if (revision < stored) {
         throw new StaleDataException(revision, stored, "full snapshot refused");
       }
+      SnapshotWriter.Staged.Result staged = awaitUpload(upload, spool, owner, keepTrying, onStoreFailure);
+      handedOver.set(true);
+      long uploaded = System.nanoTime();
       SnapshotName name = writer.name(SnapshotKind.FULL, 0, revision, created);
-      return writer.write(name, spool, HexFormat.of().formatHex(out.fileSha.digest()), source, 0, isFinal,
-          keepTrying, onStoreFailure);
+      SnapshotMetadata meta =
+          writer.publish(name, staged, digest.fileSha256(), source, 0, isFinal, keepTrying, onStoreFailure);
+      long published = System.nanoTime();
+      LOG.info("full snapshot {}: {} bytes streamed in {} ms, upload done {} ms after the stream, published"
+              + " (copy, metadata, cleanup) in {} ms", name.objectName(), tee.bytesWritten(), ms(streamed - t0),
+          ms(uploaded - streamed), ms(published - uploaded));
+      return meta;
     } finally {
+      // Whatever went wrong above, the upload must not go on: it stops, and its temporary goes.
+      tee.fail(new IOException("full snapshot ended"));
+      try {
+        uploader.join(Duration.ofMinutes(1).toMillis());
+      } catch (InterruptedException e) {
+        uploader.interrupt();
+        Thread.currentThread().interrupt();
+      }
+      upload.thenAccept(r -> {
+        if (!handedOver.get()) {
+          writer.deleteTemporaryQuietly(r.temporaryName());
+        }
+      });
       Files.deleteIfExists(spool);
     }
   }
 
-  /** Writes to the spool file, feeding the trailer verifier and the whole-file hash on the way. */
-  private static final class SpoolStream extends OutputStream {
-    final SnapshotTrailer.Verifier verifier = new SnapshotTrailer.Verifier();
-    final MessageDigest fileSha = DeltaFormat.sha256();
-    final OutputStream out;
-    volatile IOException failure;
-
-    SpoolStream(OutputStream out) {
-      this.out = out;
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      write(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      if (failure != null) {
-        return; // jetcd keeps delivering after a failed write; the snapshot is already lost
+  /** The upload thread: follows the spool into a staged upload until the stream ends. */
+  private void uploadFromSpool(SpoolTee tee, String owner, CompletableFuture<SnapshotWriter.Staged.Result> result) {
+    try (SnapshotWriter.Staged staged = writer.stage(owner); InputStream in = tee.tail()) {
+      byte[] buf = new byte[1 << 20];
+      int n;
+      while ((n = in.read(buf)) >= 0) {
+        staged.plain().write(buf, 0, n);
       }
-      try {
-        out.write(b, off, len);
-      } catch (IOException e) {
-        failure = e;
-        throw e;
-      }
-      verifier.update(b, off, len);
-      fileSha.update(b, off, len);
+      result.complete(staged.finish());
+    } catch (Throwable e) {
+      result.completeExceptionally(e);
     }
+  }
 
-    @Override
-    public void close() throws IOException {
-      out.close();
+  /**
+   * The staged upload's result once it finished; when it failed while the stream ran (store down),
+   * the complete spool is uploaded again with backoff.
+   */
+  private SnapshotWriter.Staged.Result awaitUpload(
+      CompletableFuture<SnapshotWriter.Staged.Result> upload, Path spool, String owner, BooleanSupplier keepTrying,
+      Consumer<Exception> onStoreFailure) throws Backoff.GaveUpException, InterruptedException {
+    try {
+      return upload.get();
+    } catch (ExecutionException e) {
+      Exception cause = e.getCause() instanceof Exception c ? c : new IOException(e.getCause());
+      onStoreFailure.accept(cause);
+      LOG.warn("upload of the full snapshot during the stream failed, retrying from the spool: {}", cause.getMessage());
     }
+    return backoff.run("upload of a full snapshot to " + writer.store().describe(),
+        () -> writer.stageFile(spool, owner), keepTrying, onStoreFailure);
+  }
+
+  /**
+   * Removes temporaries this member left behind: only one full snapshot runs per member at a time, so
+   * any of them belongs to a run that crashed. Failures only leave them for GC.
+   */
+  private void removeLeftovers(String owner) {
+    BackupStore store = writer.store();
+    try {
+      for (StoredObject t : store.listTemporary()) {
+        if (Temporaries.ownedBy(t.name(), owner)) {
+          LOG.info("removing {} from {}: left by an earlier full snapshot of this member that did not finish",
+              t.name(), store.describe());
+          writer.deleteTemporaryQuietly(t.name());
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("cannot list temporaries in {} (garbage collection removes them later): {}", store.describe(),
+          e.getMessage());
+    }
+  }
+
+  private static String owner(SourceInfo source) {
+    String id = source.etcdMemberId();
+    return id == null || !id.matches("[0-9a-zA-Z]{1,64}") ? "member" : id;
+  }
+
+  private static long ms(long nanos) {
+    return nanos / 1_000_000;
   }
 }

@@ -13,14 +13,21 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Stores one snapshot: compresses and encrypts the plain content file into the scratch directory
- * (or uses it as it is), uploads the object, then writes its metadata file. The metadata is written
- * only after the object is complete, which is what makes the snapshot trusted. Store failures are
- * retried with backoff for as long as the caller wants.
+ * Stores snapshots. Deltas ({@link #write}): the plain content file is compressed and encrypted into
+ * the scratch directory (or used as it is), uploaded under its final name, then its metadata file is
+ * written. Full snapshots ({@link #stage} and {@link #publish}): the content is compressed and
+ * encrypted on its way to a temporary name while it is still arriving, then copied to its final name
+ * once the revision is known, then the metadata file is written, then the temporary is deleted. The
+ * metadata is always written after the object is complete, which is what makes a snapshot trusted.
+ * Store failures are retried with backoff for as long as the caller wants.
  */
 public final class SnapshotWriter {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SnapshotWriter.class);
 
   private final BackupStore store;
   private final Compression compression;
@@ -42,6 +49,10 @@ public final class SnapshotWriter {
 
   public Compression compression() {
     return compression;
+  }
+
+  public Backoff backoff() {
+    return backoff;
   }
 
   /** The name the snapshot will get with this writer's compression and encryption. */
@@ -117,6 +128,137 @@ public final class SnapshotWriter {
       if (transformed) {
         Files.deleteIfExists(stored);
       }
+    }
+  }
+
+  /** Whether stored bytes differ from the plain content (compression or encryption). */
+  public boolean transforms() {
+    return compression != Compression.NONE || key != null;
+  }
+
+  /** A snapshot's content on its way to a temporary name (see {@link BackupStore#stage}). */
+  public final class Staged implements AutoCloseable {
+
+    /**
+     * @param storedSha256 sha256 of the stored bytes (hex), or null when they are the plain content
+     */
+    public record Result(String temporaryName, long size, String storedSha256) {}
+
+    private final BackupStore.StagedUpload upload;
+    private final MessageDigest storedMd;
+    private final OutputStream plain;
+    private boolean finished;
+
+    private Staged(BackupStore.StagedUpload upload) throws IOException {
+      this.upload = upload;
+      // The store's stream is finished by the upload, not by closing the transform chain.
+      OutputStream sink = new java.io.FilterOutputStream(upload.stream()) {
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+          out.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+          flush();
+        }
+      };
+      if (transforms()) {
+        storedMd = DeltaFormat.sha256();
+        sink = new DigestOutputStream(sink, storedMd);
+        this.plain = compression.compress(key != null ? AeadStreams.encrypt(sink, key) : sink);
+      } else {
+        storedMd = null;
+        this.plain = sink;
+      }
+    }
+
+    /** Write the plain content here. */
+    public OutputStream plain() {
+      return plain;
+    }
+
+    public String temporaryName() {
+      return upload.temporaryName();
+    }
+
+    /** Ends the content and completes the temporary. */
+    public Result finish() throws IOException {
+      plain.close();
+      long size = upload.finish();
+      finished = true;
+      return new Result(upload.temporaryName(), size, storedMd == null ? null : HexFormat.of().formatHex(storedMd.digest()));
+    }
+
+    @Override
+    public void close() {
+      if (!finished) {
+        upload.abort();
+      }
+    }
+  }
+
+  /** Starts a staged upload; {@code owner} names its temporary (the member ID). */
+  public Staged stage(String owner) throws IOException {
+    return new Staged(store.stage(owner));
+  }
+
+  /** Stages a complete plain file (the retry path when the upload during the stream failed). */
+  public Staged.Result stageFile(Path plainFile, String owner) throws IOException {
+    try (Staged s = stage(owner); InputStream in = Files.newInputStream(plainFile)) {
+      in.transferTo(s.plain());
+      return s.finish();
+    }
+  }
+
+  /**
+   * Makes a staged snapshot visible: server-side copy (or rename) to {@code name}, then the metadata
+   * file, then the temporary is deleted. When {@code keepTrying} turns false before the metadata is
+   * written, the copy is deleted again and the upload abandoned (fencing a former leader).
+   *
+   * @param contentSha256 sha256 of the plain content (hex)
+   */
+  public SnapshotMetadata publish(
+      SnapshotName name, Staged.Result staged, String contentSha256, SourceInfo source, long eventCount,
+      boolean isFinal, BooleanSupplier keepTrying, Consumer<Exception> onStoreFailure)
+      throws Backoff.GaveUpException, InterruptedException {
+    SnapshotMetadata meta =
+        new SnapshotMetadata(
+            name.objectName(), name.kind(), name.startRevision(), name.endRevision(), name.created(),
+            staged.size(), staged.storedSha256() != null ? staged.storedSha256() : contentSha256, contentSha256,
+            compression, key == null ? null : key.id(), source.etcdClusterId(), source.etcdMemberId(),
+            source.member(), source.etcdVersion(), source.tokenHash(), eventCount, isFinal);
+    try {
+      backoff.run("copy of " + staged.temporaryName() + " to " + name.objectName() + " on " + store.describe(), () -> {
+        store.publish(staged.temporaryName(), name.objectName(), staged.size(), meta.toUserMetadata());
+        return null;
+      }, keepTrying, onStoreFailure);
+      if (!keepTrying.getAsBoolean()) {
+        try {
+          store.delete(name.objectName());
+        } catch (IOException ignored) {
+          // without metadata it is untrusted; GC removes it later
+        }
+        throw new Backoff.GaveUpException("upload of " + name.objectName() + " abandoned before its metadata", null);
+      }
+      byte[] json = meta.toJson();
+      backoff.run("upload of " + name.metadataName() + " to " + store.describe(), () -> {
+        store.put(name.metadataName(), new java.io.ByteArrayInputStream(json), json.length, java.util.Map.of());
+        return null;
+      }, keepTrying, onStoreFailure);
+      return meta;
+    } finally {
+      deleteTemporaryQuietly(staged.temporaryName());
+    }
+  }
+
+  /** Deletes a temporary; a failure only leaves it for GC. */
+  public void deleteTemporaryQuietly(String temporaryName) {
+    try {
+      store.deleteTemporary(temporaryName);
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("cannot delete the temporary {} from {} (garbage collection removes it later): {}", temporaryName,
+          store.describe(), e.getMessage());
     }
   }
 

@@ -70,11 +70,70 @@ public interface BackupStore extends AutoCloseable {
   /** Deletes an object; deleting a missing object is not an error. */
   void delete(String name) throws IOException;
 
+  /**
+   * Starts an upload to a temporary name that no listing returns and no reader trusts: the way a
+   * full snapshot is stored while its final name (which holds the revision read from its content)
+   * is not known yet. Write the stored bytes to {@link StagedUpload#stream()}, call
+   * {@link StagedUpload#finish()}, then {@link #publish} it under its final name. A crash at any
+   * point leaves at most a temporary, which {@link #listTemporary()} finds and
+   * {@link #deleteTemporary} removes.
+   *
+   * @param owner a short token ({@code [0-9a-zA-Z]+}, e.g. the etcd member ID) starting the temporary's
+   *     name, so that the owner's next run can recognise what it left behind
+   */
+  StagedUpload stage(String owner) throws IOException;
+
+  /**
+   * Makes a finished temporary visible under {@code name}, atomically, carrying {@code userMetadata}
+   * (S3: a server-side copy; Local: a rename). The temporary may still exist afterwards: delete it
+   * with {@link #deleteTemporary}.
+   *
+   * @param size the temporary's size, as {@link StagedUpload#finish()} returned it
+   */
+  void publish(String temporary, String name, long size, Map<String, String> userMetadata) throws IOException;
+
+  /** Temporaries left in the store, finished or not (S3: incomplete multipart uploads too). */
+  List<StoredObject> listTemporary() throws IOException;
+
+  /** Removes a temporary found by {@link #listTemporary()} or made by {@link #stage}; a missing one is fine. */
+  void deleteTemporary(String temporary) throws IOException;
+
   /** Fails with a clear message when the store cannot be reached, the bucket is missing or access is denied. */
   void check() throws IOException;
 
   @Override
   default void close() {}
+
+  /** An upload in progress to a temporary name (see {@link #stage}). */
+  interface StagedUpload extends AutoCloseable {
+
+    /** The temporary's name, for {@link #publish} and {@link #deleteTemporary}. */
+    String temporaryName();
+
+    /**
+     * Where the stored bytes go. Writes may block while earlier parts are uploaded (bounded memory);
+     * a failed upload makes later writes throw.
+     */
+    java.io.OutputStream stream();
+
+    /** Completes the temporary and returns its size; nothing is published yet. */
+    long finish() throws IOException;
+
+    /** Gives up: the temporary is removed as far as the store allows (best effort, never throws). */
+    void abort();
+
+    /** Aborts unless {@link #finish()} succeeded. */
+    @Override
+    void close();
+  }
+
+  /** Checks an owner token for {@link #stage}. */
+  static String checkOwner(String owner) {
+    if (owner == null || !owner.matches("[0-9a-zA-Z]{1,64}")) {
+      throw new IllegalArgumentException("invalid temporary owner '" + owner + "': use 1-64 letters or digits");
+    }
+    return owner;
+  }
 
   /** Rejects names that could escape the prefix or be mistaken for markers and temporary files. */
   static String checkName(String name) {

@@ -137,7 +137,101 @@ public final class LocalStore implements BackupStore {
     return new StorePage(page, next);
   }
 
-  /** Temporary files left by interrupted puts, for GC. */
+  @Override
+  public StagedUpload stage(String owner) throws IOException {
+    Files.createDirectories(dir);
+    String name = TEMP_PREFIX + Temporaries.newBaseName(owner, java.time.Instant.now());
+    Path tmp = dir.resolve(name);
+    FileChannel ch;
+    try {
+      ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      throw new StoreException("put", "cannot create " + name + " in " + describe() + ": " + e, e);
+    }
+    return new LocalStagedUpload(name, tmp, ch);
+  }
+
+  /** A temporary file in the store directory; publishing renames it. */
+  private final class LocalStagedUpload implements StagedUpload {
+    private final String name;
+    private final Path file;
+    private final FileChannel channel;
+    private final OutputStream out;
+    private boolean finished;
+
+    LocalStagedUpload(String name, Path file, FileChannel channel) {
+      this.name = name;
+      this.file = file;
+      this.channel = channel;
+      this.out = new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(channel), 1 << 20);
+    }
+
+    @Override
+    public String temporaryName() {
+      return name;
+    }
+
+    @Override
+    public OutputStream stream() {
+      return out;
+    }
+
+    @Override
+    public long finish() throws IOException {
+      try {
+        out.flush();
+        channel.force(true);
+        long size = channel.size();
+        channel.close();
+        finished = true;
+        return size;
+      } catch (IOException e) {
+        throw new StoreException("put", "cannot write " + name + " to " + describe() + ": " + e, e);
+      }
+    }
+
+    @Override
+    public void abort() {
+      try {
+        channel.close();
+        Files.deleteIfExists(file);
+      } catch (IOException ignored) {
+        // GC removes temporaries that outlive their grace period
+      }
+    }
+
+    @Override
+    public void close() {
+      if (!finished) {
+        abort();
+      }
+    }
+  }
+
+  @Override
+  public void publish(String temporary, String name, long size, Map<String, String> userMetadata) throws IOException {
+    BackupStore.checkName(name);
+    Path tmp = dir.resolve(checkTemporary(temporary));
+    try {
+      long actual = Files.size(tmp);
+      if (actual != size) {
+        throw new StoreException("put", "temporary " + temporary + " in " + describe() + " holds " + actual
+            + " bytes, expected " + size + "; it was not finished, take the snapshot again");
+      }
+      Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      throw new StoreException(
+          "put", "the directory " + dir + " does not support atomic renames; use a local filesystem", e);
+    } catch (StoreException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new StoreException("put", "cannot rename " + temporary + " to " + name + " in " + describe() + ": " + e, e);
+    }
+    syncDirectory();
+  }
+
+  /** Temporary files left by interrupted puts and staged uploads, for GC. */
+  @Override
   public List<StoredObject> listTemporary() throws IOException {
     List<StoredObject> out = new ArrayList<>();
     if (!Files.isDirectory(dir)) {
@@ -153,11 +247,20 @@ public final class LocalStore implements BackupStore {
   }
 
   /** Deletes a temporary file found by {@link #listTemporary}. */
+  @Override
   public void deleteTemporary(String name) throws IOException {
-    if (!name.startsWith(TEMP_PREFIX) || name.contains("/")) {
+    try {
+      Files.deleteIfExists(dir.resolve(checkTemporary(name)));
+    } catch (IOException e) {
+      throw new StoreException("delete", "cannot delete " + name + " from " + describe() + ": " + e, e);
+    }
+  }
+
+  private static String checkTemporary(String name) {
+    if (name == null || !name.startsWith(TEMP_PREFIX) || name.contains("/") || name.contains("\\")) {
       throw new IllegalArgumentException("not a temporary file name: " + name);
     }
-    Files.deleteIfExists(dir.resolve(name));
+    return name;
   }
 
   @Override

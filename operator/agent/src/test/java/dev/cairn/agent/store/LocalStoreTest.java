@@ -62,4 +62,29 @@ class LocalStoreTest {
     assertEquals(List.of(), s.listAll());
     assertEquals(List.of(), s.listTemporary());
   }
+
+  @Test
+  void stagedUploadsAreHiddenUntilRenamedAndAbortsLeaveNothing() throws IOException {
+    Path dir = TestDirs.create(LocalStoreTest.class, "staged");
+    LocalStore s = new LocalStore(dir);
+    BackupStore.StagedUpload up = s.stage("m1");
+    assertTrue(up.temporaryName().startsWith(LocalStore.TEMP_PREFIX + "m1-"), up.temporaryName());
+    up.stream().write("snapshot".getBytes());
+    assertEquals(8, up.finish());
+    assertEquals(List.of(), s.listAll(), "a finished temporary is not listed");
+    assertEquals(List.of(up.temporaryName()), s.listTemporary().stream().map(StoredObject::name).toList());
+    assertTrue(Temporaries.ownedBy(up.temporaryName(), "m1"));
+    assertThrows(StoreException.class, () -> s.publish(up.temporaryName(), "snap", 9, Map.of()), "wrong size");
+    s.publish(up.temporaryName(), "snap", 8, Map.of());
+    s.deleteTemporary(up.temporaryName()); // already renamed: nothing to do
+    assertEquals(List.of("snap"), s.listAll().stream().map(StoredObject::name).toList());
+    assertEquals(List.of(), s.listTemporary());
+
+    BackupStore.StagedUpload aborted = s.stage("m1");
+    aborted.stream().write(new byte[100_000]);
+    aborted.close(); // not finished: aborted
+    assertEquals(List.of(), s.listTemporary());
+    assertThrows(IllegalArgumentException.class, () -> s.stage("bad/owner"));
+    assertThrows(IllegalArgumentException.class, () -> s.deleteTemporary("snap"));
+  }
 }
