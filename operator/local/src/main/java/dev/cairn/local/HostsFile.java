@@ -56,10 +56,15 @@ final class HostsFile {
     return List.of(base + ".svc." + clusterDomain, base + ".svc", base);
   }
 
+  /** The name of 127.0.0.1, where the API server and the S3 store listen, in every file. */
+  static final String SHARED_SERVICES = "cairn-local";
+
   /** The shared file: loopback names, every pod, every Service with addresses. */
   String renderShared(Collection<PodName> pods, Collection<ServiceName> services) {
     List<Entry> entries = new ArrayList<>();
-    entries.add(new Entry("127.0.0.1", loopbackNames()));
+    List<String> loopback = new ArrayList<>(loopbackNames());
+    loopback.add(SHARED_SERVICES);
+    entries.add(new Entry("127.0.0.1", loopback));
     entries.addAll(podEntries(pods));
     entries.addAll(serviceEntries(services, null));
     return render(entries);
@@ -74,6 +79,7 @@ final class HostsFile {
     }
     own.add(self.hostname());
     entries.add(new Entry(self.ip(), own));
+    entries.add(new Entry("127.0.0.1", List.of(SHARED_SERVICES)));
     entries.addAll(podEntries(pods));
     entries.addAll(serviceEntries(services, self.namespace()));
     return render(entries);

@@ -47,6 +47,11 @@ public final class LocalCluster implements AutoCloseable {
 
   public static final int DEFAULT_API_PORT = 6443;
   public static final String NAMESPACE = "default";
+  /**
+   * A name only the hosts files know ({@code 127.0.0.1}, where the API server and S3 store listen):
+   * a JVM that resolves it reads {@code <work>/hosts}.
+   */
+  public static final String HOSTS_FILE_PROBE = HostsFile.SHARED_SERVICES;
 
   /** How to start a local cluster; only the work directory is required. */
   public static final class Options {

@@ -21,7 +21,7 @@ class HostsFileTest {
     assertEquals("""
         # Written by cairn local mode's pod runner; rewritten whenever pods or Services change.
         # JVMs read it through -Djdk.net.hosts.file; Go programs (etcd) never do.
-        127.0.0.1 localhost localhost.localdomain laptop
+        127.0.0.1 localhost localhost.localdomain laptop cairn-local
         127.1.0.1 etcd-0.etcd-peer.db.svc.cluster.local etcd-0.etcd-peer.db.svc etcd-0.etcd-peer.db etcd-0.etcd-peer
         127.1.0.2 etcd-1.etcd-peer.db.svc.cluster.local etcd-1.etcd-peer.db.svc etcd-1.etcd-peer.db etcd-1.etcd-peer
         127.1.0.1 etcd-client.db.svc.cluster.local etcd-client.db.svc etcd-client.db
@@ -37,6 +37,7 @@ class HostsFileTest {
         # Written by cairn local mode's pod runner; rewritten whenever pods or Services change.
         # JVMs read it through -Djdk.net.hosts.file; Go programs (etcd) never do.
         127.1.0.1 localhost localhost.localdomain laptop etcd-0
+        127.0.0.1 cairn-local
         127.1.0.1 etcd-0.etcd-peer.db.svc.cluster.local etcd-0.etcd-peer.db.svc etcd-0.etcd-peer.db etcd-0.etcd-peer
         127.1.0.2 etcd-1.etcd-peer.db.svc.cluster.local etcd-1.etcd-peer.db.svc etcd-1.etcd-peer.db etcd-1.etcd-peer
         127.1.0.1 etcd-client.db.svc.cluster.local etcd-client.db.svc etcd-client.db etcd-client
