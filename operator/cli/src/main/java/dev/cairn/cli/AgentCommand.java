@@ -43,6 +43,8 @@ final class AgentCommand implements Runnable {
 
     @Mixin SnapshotFlags flags;
 
+    @Mixin InitializeCommand.AgentFlags initFlags;
+
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "0.0.0.0:8080",
         description = "Address of the HTTP API (default: ${DEFAULT-VALUE}).")
     String listen;
@@ -72,6 +74,7 @@ final class AgentCommand implements Runnable {
       InetSocketAddress bind;
       try {
         cfg = flags.toConfig();
+        cfg.init = initFlags.options();
         int colon = listen.lastIndexOf(':');
         if (colon < 0) {
           throw new IllegalArgumentException("--listen must be HOST:PORT, not " + listen);

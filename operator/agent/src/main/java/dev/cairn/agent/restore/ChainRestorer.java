@@ -183,6 +183,15 @@ public final class ChainRestorer {
       throws RestoreException, InterruptedException {
     long t0 = System.nanoTime();
     RestorePlan plan = prepared.plan();
+    if (!plan.deltas().isEmpty() && !member.initialCluster().equals(member.name() + "=" + member.peerUrls())
+        && member.initialCluster().contains(",")) {
+      // The temporary etcd that replays deltas must lead alone; members restored separately with the
+      // same multi-member initial cluster would also each replay into a raft log of their own.
+      throw new RestoreException(RestoreException.Reason.TOOL,
+          "a restore with deltas builds a cluster of one member, but the initial cluster lists several ("
+              + member.initialCluster() + "): restore one member alone (--initial-cluster " + member.name() + "="
+              + member.peerUrls() + "), start it, and add the others as learners (the agent does this by itself)");
+    }
     try {
       Files.createDirectories(s.scratchDir());
     } catch (IOException e) {
