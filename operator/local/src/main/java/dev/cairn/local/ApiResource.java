@@ -20,6 +20,30 @@ record ApiResource(
     this(group, version, plural, singular, kind, namespaced, shortNames, subresources, List.of());
   }
 
+  /** An object's subresource path, {@code <object path>/<subresource>}. */
+  record SubresourcePath(ApiResource resource, String namespace, String name, String subresource, String objectPath) {}
+
+  /** The object and subresource a path such as {@code /api/v1/namespaces/x/pods/p/log} addresses. */
+  static Optional<SubresourcePath> forSubresourcePath(List<ApiResource> resources, String path) {
+    int q = path.indexOf('?');
+    String bare = q < 0 ? path : path.substring(0, q);
+    for (ApiResource r : resources) {
+      String base = r.basePath() + "/";
+      if (!bare.startsWith(base)) {
+        continue;
+      }
+      String[] seg = bare.substring(base.length()).split("/");
+      if (r.namespaced() && seg.length == 5 && seg[0].equals("namespaces") && seg[2].equals(r.plural())) {
+        return Optional.of(new SubresourcePath(r, seg[1], seg[3], seg[4],
+            base + "namespaces/" + seg[1] + "/" + r.plural() + "/" + seg[3]));
+      }
+      if (!r.namespaced() && seg.length == 3 && seg[0].equals(r.plural())) {
+        return Optional.of(new SubresourcePath(r, null, seg[1], seg[2], base + r.plural() + "/" + seg[1]));
+      }
+    }
+    return Optional.empty();
+  }
+
   /**
    * The kind a collection or object path addresses ({@code .../pods}, {@code .../namespaces/x/pods/y}),
    * or empty for other paths (subresources, discovery, unknown kinds).

@@ -32,10 +32,22 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
 
   private final DiscoveryDocuments discovery;
   private final List<ApiResource> resources;
+  private final Subresources subresources;
 
-  LocalApiDispatcher(DiscoveryDocuments discovery, List<ApiResource> resources) {
+  LocalApiDispatcher(DiscoveryDocuments discovery, List<ApiResource> resources,
+      java.util.Map<String, Subresources.ScalePaths> scalable) {
     this.discovery = discovery;
     this.resources = List.copyOf(resources);
+    this.subresources = new Subresources(scalable, this::store);
+  }
+
+  /** Serves {@code kubectl logs} from the files of whoever runs the pods. */
+  void logSource(LocalApiServer.LogSource source) {
+    subresources.logSource(source);
+  }
+
+  private MockResponse store(RecordedRequest request) {
+    return super.dispatch(request);
   }
 
   @Override
@@ -61,6 +73,24 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
             .setBody(doc.get());
       }
     }
+    int q = path.indexOf('?');
+    String bare = q < 0 ? path : path.substring(0, q);
+    if ("GET".equals(method) && List.of("/healthz", "/livez", "/readyz").contains(bare)) {
+      return new MockResponse().setResponseCode(200).setHeader("Content-Type", "text/plain").setBody("ok");
+    }
+    boolean objectPath = ApiResource.forObjectPath(resources, path).isPresent();
+    if (!objectPath) {
+      Optional<ApiResource.SubresourcePath> sub = ApiResource.forSubresourcePath(resources, path);
+      if (sub.isPresent()) {
+        Optional<MockResponse> handled = subresources.handle(request, sub.get());
+        if (handled.isPresent()) {
+          return handled.get();
+        }
+      } else if (!bare.startsWith("/api/") && !bare.startsWith("/apis/")) {
+        // The store answers a path it cannot parse with every object it has; say what is not here.
+        return status(404, "NotFound", "the local API server does not serve " + bare);
+      }
+    }
     String contentType = contentType(request);
     if (contentType.contains("protobuf")) {
       // kubectl's typed commands (create configmap, create secret ...) send protobuf, which only a
@@ -80,7 +110,7 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     if (response == null || response.getWebSocketListener() != null) {
       return response;
     }
-    if ("GET".equals(method) && response.code() == 200 && !path.contains("watch=")) {
+    if ("GET".equals(method) && response.code() == 200 && objectPath && !path.contains("watch=")) {
       Optional<ApiResource> kind = ApiResource.forObjectPath(resources, path);
       if (kind.isPresent()) {
         response = asTableOrSorted(request, response, kind.get());

@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The local cluster's API server: Fabric8's mock server in CRUD mode on loopback with cairn's CRDs,
@@ -30,6 +31,11 @@ import java.util.List;
  * operator rebuilds what it owns from the Etcd objects applied again; member data lives on disk.
  */
 public final class LocalApiServer implements AutoCloseable {
+
+  /** Where a pod container's output is, for {@code kubectl logs}: the file the pod runner writes. */
+  public interface LogSource {
+    java.util.Optional<Path> logFile(String namespace, String pod, String container);
+  }
 
   // The mock server logs every request through java.util.logging at INFO: far too much for a server
   // that kubectl, the operator, the agents and the pod runner all talk to. Held here because JUL
@@ -44,9 +50,11 @@ public final class LocalApiServer implements AutoCloseable {
   private final KubernetesMockServer server;
   private final KubernetesClient client;
   private final List<ApiResource> resources;
+  private final LocalApiDispatcher dispatcher;
 
-  private LocalApiServer(KubernetesMockServer server, List<ApiResource> resources) {
+  private LocalApiServer(KubernetesMockServer server, List<ApiResource> resources, LocalApiDispatcher dispatcher) {
     this.server = server;
+    this.dispatcher = dispatcher;
     this.resources = List.copyOf(resources);
     this.client = newClient(server);
   }
@@ -68,7 +76,18 @@ public final class LocalApiServer implements AutoCloseable {
     }
     List<ApiResource> resources = new ArrayList<>(ApiResource.builtIns());
     crds.forEach(crd -> resources.add(toApiResource(crd)));
-    LocalApiDispatcher dispatcher = new LocalApiDispatcher(new DiscoveryDocuments(resources), resources);
+    Map<String, Subresources.ScalePaths> scalable = new HashMap<>();
+    scalable.put("apps/v1/StatefulSet", new Subresources.ScalePaths(".spec.replicas", ".status.replicas", null));
+    for (CustomResourceDefinition crd : crds) {
+      for (CustomResourceDefinitionVersion v : crd.getSpec().getVersions()) {
+        if (v.getSubresources() != null && v.getSubresources().getScale() != null) {
+          var sc = v.getSubresources().getScale();
+          scalable.put(crd.getSpec().getGroup() + "/" + v.getName() + "/" + crd.getSpec().getNames().getKind(),
+              new Subresources.ScalePaths(sc.getSpecReplicasPath(), sc.getStatusReplicasPath(), sc.getLabelSelectorPath()));
+        }
+      }
+    }
+    LocalApiDispatcher dispatcher = new LocalApiDispatcher(new DiscoveryDocuments(resources), resources, scalable);
     // Like a real API server, built-in kinds with a status keep it apart from the spec: an update of
     // the object leaves status alone and a status update leaves the spec alone. Without this an
     // operator's update of its StatefulSet would wipe the status the pod runner wrote.
@@ -88,7 +107,7 @@ public final class LocalApiServer implements AutoCloseable {
           "cannot start the local API server on 127.0.0.1:" + port + " (" + e.getMessage()
               + "); is another local cluster running? Stop it or choose another port (0 = any free one)", e);
     }
-    LocalApiServer api = new LocalApiServer(server, resources);
+    LocalApiServer api = new LocalApiServer(server, resources, dispatcher);
     try {
       crds.forEach(crd -> api.client.apiextensions().v1().customResourceDefinitions().resource(crd).create());
       // A real cluster always has these; kubectl get ns and namespaced defaults expect them.
@@ -141,6 +160,14 @@ public final class LocalApiServer implements AutoCloseable {
         names.getShortNames() == null ? List.of() : names.getShortNames(),
         sub,
         columns);
+  }
+
+  /**
+   * Where {@code kubectl logs} finds a container's output: the pod runner's log files. Without a
+   * source, log requests get a 404 saying so.
+   */
+  public void serveLogsFrom(LogSource source) {
+    dispatcher.logSource(source);
   }
 
   /** The kinds this server describes in discovery: the built-in ones local mode uses and cairn's. */

@@ -158,6 +158,8 @@ public final class LocalCluster implements AutoCloseable {
     s3 = LocalS3.start(workDir.resolve("s3"), options.s3Port);
     s3.createSecret(api.client(), NAMESPACE);
     podRunner = PodRunner.start(api.client(), built);
+    PodRunner runner = podRunner;
+    api.serveLogsFrom((ns, pod, container) -> java.util.Optional.of(runner.logFile(ns, pod, container)));
     LOG.info("local cluster up: API {} S3 {} work {}", api.url(), s3.endpoint(), workDir);
   }
 

@@ -69,6 +69,10 @@ class LocalApiServerIT {
     assertTrue(yaml.contains("replicas: 5"), yaml);
     assertTrue(yaml.contains("generation: 2"), yaml);
 
+    assertTrue(kubectl.ok("scale", "etcd", "demo", "--replicas=4").contains("scaled"), "the scale subresource");
+    assertEquals("4", kubectl.ok("get", "etcd", "demo", "-o", "jsonpath={.spec.replicas}").trim());
+    kubectl.ok("apply", "-f", v2.toString());
+
     String table = kubectl.ok("get", "etcd");
     assertTrue(Pattern.compile("NAME\\s+AGE\\s+DESIRED\\s+READY\\s+BACKUP\\s+QUORATE\\s+MEMBERS").matcher(table).find(),
         "the CRD's printer columns: " + table);
@@ -99,6 +103,16 @@ class LocalApiServerIT {
     Kubectl.Result typed = kubectl.run("create", "configmap", "typed", "--from-literal=a=b");
     assertNotEquals(0, typed.exitCode());
     assertTrue(typed.output().contains("accepts JSON only") && typed.output().contains("apply -f"), typed.output());
+  }
+
+  @Test
+  void answersHealthAndRefusesWhatItDoesNotServe() {
+    assertEquals("ok", kubectl.ok("get", "--raw", "/readyz").trim());
+    Kubectl.Result logs = kubectl.run("logs", "nothing-here");
+    assertNotEquals(0, logs.exitCode());
+    Kubectl.Result raw = kubectl.run("get", "--raw", "/no/such/path");
+    assertNotEquals(0, raw.exitCode());
+    assertTrue(raw.output().contains("does not serve /no/such/path"), raw.output());
   }
 
   @Test

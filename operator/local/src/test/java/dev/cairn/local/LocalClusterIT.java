@@ -62,6 +62,9 @@ class LocalClusterIT {
       assertEquals(2, cluster.apply(manifests).size());
       ip = awaitReady(cluster);
       EtcdHttp.put(ip, "resume", "kept");
+      Kubectl kubectl = new Kubectl(cluster.kubeconfig(), Files.createDirectories(work.resolveSibling(work.getFileName() + "-kubectl")));
+      String logs = kubectl.ok("logs", "etcd-0", "--tail=200");
+      assertTrue(logs.contains("ready to serve client requests"), "kubectl logs reads the container's log file: " + logs);
       Await.until("the Service name points at the ready pod", WAIT, () -> {
         try {
           return Files.readString(cluster.podRunner().hostsFile())
