@@ -131,7 +131,7 @@ public final class ValidateBench {
     double check1 = Double.MAX_VALUE;
     BoltReport report = null;
     resetPeaks();
-    for (int i = 0; i < 7; i++) {
+    for (int i = 0; i < 11; i++) {
       seq = Math.min(seq, sequentialRead(db));
       long t = System.nanoTime();
       report = BoltChecker.check(db, 100, threads);

@@ -526,6 +526,13 @@ public final class BoltChecker {
      * The bucket path is only built for a finding: this runs for every page.
      */
     private boolean markReached(long pgid, long ov, boolean inTree) {
+      if (free == null && ov < 64 && (pgid >>> 6) == ((pgid + ov) >>> 6)) {
+        // The whole node in one bitset word (almost every node): one atomic update.
+        long bits = (ov == 63 ? -1L : (1L << (ov + 1)) - 1) << pgid;
+        if (setAll(reached, (int) (pgid >>> 6), bits)) {
+          return true;
+        }
+      }
       for (long p = pgid; p <= pgid + ov; p++) {
         if (!testAndSet(reached, p)) {
           finding(pgid, inTree ? path() : "", (p == pgid ? "page" : "overflow page " + p + " of this node")
@@ -796,8 +803,13 @@ public final class BoltChecker {
      * survive every restore (snapshots copy pages verbatim).
      */
     private void slack(ByteBuffer b, int from, int to, long pgid) {
-      int end = Math.min(to, from + SLACK_PROBE);
-      for (int p = from; p < end; p++) {
+      if (to - from >= SLACK_PROBE) {
+        if ((b.getLong(from) | b.getLong(from + 8)) != 0) {
+          dirtySlack(pgid);
+        }
+        return;
+      }
+      for (int p = from; p < to; p++) {
         if (b.get(p) != 0) {
           dirtySlack(pgid);
           return;
@@ -1062,6 +1074,19 @@ public final class BoltChecker {
           return false;
         }
         if (bits.compareAndSet(w, old, old | bit)) {
+          return true;
+        }
+      }
+    }
+
+    /** Sets {@code mask} in word w if none of its bits was set; false (nothing changed) otherwise. */
+    private static boolean setAll(AtomicLongArray bits, int w, long mask) {
+      while (true) {
+        long old = bits.get(w);
+        if ((old & mask) != 0) {
+          return false;
+        }
+        if (bits.compareAndSet(w, old, old | mask)) {
           return true;
         }
       }
