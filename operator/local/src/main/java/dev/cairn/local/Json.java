@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
@@ -12,13 +12,20 @@ import java.util.TreeMap;
 /** JSON comparisons that ignore what the API treats as absent: nulls, empty lists, empty maps. */
 final class Json {
 
-  static final ObjectMapper MAPPER = Serialization.jsonMapper();
+  /** Fabric8's own serialisation: model objects come out as the API writes them. */
+  static final KubernetesSerialization KUBERNETES = new KubernetesSerialization();
+  static final ObjectMapper MAPPER = new ObjectMapper();
 
   private Json() {}
 
+  /** A model object as a JSON tree. */
+  static JsonNode tree(Object o) {
+    return o == null ? MAPPER.nullNode() : KUBERNETES.convertValue(o, JsonNode.class);
+  }
+
   /** Whether two objects have the same content once absent values are dropped. */
   static boolean sameContent(Object a, Object b) {
-    return java.util.Objects.equals(normalise(MAPPER.valueToTree(a)), normalise(MAPPER.valueToTree(b)));
+    return java.util.Objects.equals(normalise(tree(a)), normalise(tree(b)));
   }
 
   /** Drops nulls and empty containers, sorts object keys; null when nothing is left. */

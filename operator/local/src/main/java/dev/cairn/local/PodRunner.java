@@ -305,8 +305,8 @@ public final class PodRunner implements AutoCloseable {
       return;
     }
     // The uid test makes the write fail rather than land on a newer pod of the same name.
-    String patch = "[{\"op\":\"test\",\"path\":\"/metadata/uid\",\"value\":" + Json.MAPPER.valueToTree(r.uid())
-        + "},{\"op\":\"add\",\"path\":\"/status\",\"value\":" + Json.MAPPER.valueToTree(desired) + "}]";
+    String patch = "[{\"op\":\"test\",\"path\":\"/metadata/uid\",\"value\":" + Json.tree(r.uid())
+        + "},{\"op\":\"add\",\"path\":\"/status\",\"value\":" + Json.tree(desired) + "}]";
     try {
       client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
           .subresource("status").patch(PatchContext.of(PatchType.JSON), patch);
@@ -406,7 +406,7 @@ public final class PodRunner implements AutoCloseable {
           // A JSON patch: the store's merge patch appends to lists instead of replacing them.
           client.persistentVolumeClaims().inNamespace(ns).withName(pvc.getMetadata().getName())
               .subresource("status").patch(PatchContext.of(PatchType.JSON),
-                  "[{\"op\":\"add\",\"path\":\"/status\",\"value\":" + Json.MAPPER.valueToTree(pvc.getStatus()) + "}]");
+                  "[{\"op\":\"add\",\"path\":\"/status\",\"value\":" + Json.tree(pvc.getStatus()) + "}]");
         }
       });
     }
@@ -426,8 +426,8 @@ public final class PodRunner implements AutoCloseable {
     StatefulSetStatus current = sts.getStatus();
     if (!Json.sameContent(plan.status(), current)) {
       String patch = "[{\"op\":\"test\",\"path\":\"/metadata/uid\",\"value\":"
-          + Json.MAPPER.valueToTree(sts.getMetadata().getUid())
-          + "},{\"op\":\"add\",\"path\":\"/status\",\"value\":" + Json.MAPPER.valueToTree(plan.status()) + "}]";
+          + Json.tree(sts.getMetadata().getUid())
+          + "},{\"op\":\"add\",\"path\":\"/status\",\"value\":" + Json.tree(plan.status()) + "}]";
       try {
         client.apps().statefulSets().inNamespace(ns).withName(name).subresource("status")
             .patch(PatchContext.of(PatchType.JSON), patch);

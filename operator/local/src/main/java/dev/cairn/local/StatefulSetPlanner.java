@@ -17,7 +17,6 @@ import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetStatus;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -346,6 +345,6 @@ final class StatefulSetPlanner {
   }
 
   private static <T> T copy(Object o, Class<T> type) {
-    return Serialization.jsonMapper().convertValue(Objects.requireNonNull(o), type);
+    return Json.KUBERNETES.convertValue(Objects.requireNonNull(o), type);
   }
 }

@@ -224,7 +224,8 @@ final class Subresources {
     String[] parts = dotted.replaceFirst("^\\.", "").split("\\.");
     ObjectNode n = root;
     for (int i = 0; i < parts.length - 1; i++) {
-      n = n.with(parts[i]);
+      JsonNode child = n.get(parts[i]);
+      n = child instanceof ObjectNode o ? o : n.putObject(parts[i]);
     }
     n.put(parts[parts.length - 1], value);
   }

@@ -1,10 +1,7 @@
 package dev.cairn.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -19,8 +16,6 @@ final class TemplateHash {
 
   // Kubernetes' "safe" alphabet: no vowels, no look-alike characters.
   private static final char[] ALPHABET = "bcdfghjklmnpqrstvwxz2456789".toCharArray();
-  private static final ObjectMapper CANONICAL =
-      Serialization.jsonMapper().copy().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
   private TemplateHash() {}
 
@@ -29,18 +24,17 @@ final class TemplateHash {
   }
 
   static String hash(PodTemplateSpec template) {
-    JsonNode tree = CANONICAL.valueToTree(template == null ? new PodTemplateSpec() : template);
-    JsonNode normal = Json.normalise(tree);
+    // normalise() sorts object keys: the same content always gives the same bytes.
+    JsonNode normal = Json.normalise(Json.tree(template == null ? new PodTemplateSpec() : template));
     try {
-      byte[] json = CANONICAL.writeValueAsString(normal == null ? CANONICAL.createObjectNode() : normal)
-          .getBytes(StandardCharsets.UTF_8);
+      byte[] json = (normal == null ? "{}" : normal.toString()).getBytes(StandardCharsets.UTF_8);
       byte[] digest = MessageDigest.getInstance("SHA-256").digest(json);
       StringBuilder out = new StringBuilder();
       for (int i = 0; i < 10; i++) {
         out.append(ALPHABET[(digest[i] & 0xff) % ALPHABET.length]);
       }
       return out.toString();
-    } catch (com.fasterxml.jackson.core.JsonProcessingException | NoSuchAlgorithmException e) {
+    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("cannot hash a pod template", e);
     }
   }
