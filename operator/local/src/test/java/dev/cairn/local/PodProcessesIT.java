@@ -195,6 +195,39 @@ class PodProcessesIT {
     assertFalse(hosts.contains("127.0.0.1 localhost"), "in a pod, localhost is the pod's address: " + hosts);
   }
 
+  @Test
+  void aFailingLivenessProbeRestartsTheContainer() {
+    client.pods().inNamespace(NS).resource(Serialization.unmarshal("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: unlively}
+        spec:
+          terminationGracePeriodSeconds: 1
+          containers:
+          - name: main
+            command: [sleep, "600"]
+            livenessProbe:
+              exec:
+                command: [test, -f, /scratch/alive]
+              periodSeconds: 1
+              failureThreshold: 2
+            volumeMounts:
+            - {name: scratch, mountPath: /scratch}
+          volumes:
+          - name: scratch
+            emptyDir: {}
+        """, Pod.class)).create();
+    Await.until("the container restarted after failing its liveness probe", WAIT, () -> {
+      Pod p = pod("unlively");
+      return p != null && p.getStatus() != null && !p.getStatus().getContainerStatuses().isEmpty()
+          && p.getStatus().getContainerStatuses().get(0).getRestartCount() >= 1;
+    }, () -> String.valueOf(pod("unlively").getStatus()));
+    var last = pod("unlively").getStatus().getContainerStatuses().get(0).getLastState().getTerminated();
+    assertEquals("LivenessProbeFailed", last.getReason());
+    assertEquals(143, last.getExitCode(), "stopped with SIGTERM");
+    client.pods().inNamespace(NS).withName("unlively").delete();
+  }
+
   private static String readLog(Path log) {
     try {
       return Files.readString(log);
