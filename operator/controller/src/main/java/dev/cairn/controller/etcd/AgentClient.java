@@ -5,9 +5,10 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * The operator's calls to a member's agent HTTP API. Today one: the final full snapshot before
- * hibernation, sent to the leader's agent. Behind an interface so reconciler tests use a fake; {@link
- * HttpAgentClient} is the real one.
+ * The operator's calls to a member's agent HTTP API: the final full snapshot before hibernation, the
+ * on-demand snapshots of a Snapshot task (both sent to the leader's agent) and the member report a
+ * RecoverQuorum task reads from every member. Behind an interface so reconciler tests use a fake;
+ * {@link HttpAgentClient} is the real one.
  */
 public interface AgentClient {
 
@@ -24,4 +25,38 @@ public interface AgentClient {
 
   /** {@code POST /snapshot/full?final=true}: a full snapshot marked final, stored before returning. */
   Snapshot finalFullSnapshot(Target target, Duration timeout) throws AgentException;
+
+  /**
+   * What a member's agent reports about its local etcd, which it can tell without quorum: the etcd
+   * Maintenance.Status of its own member when etcd runs, else the revision of the db file on disk.
+   *
+   * @param memberId etcd member ID in hex, or null when unknown
+   * @param clusterId etcd cluster ID in hex, or null when unknown
+   * @param revision the newest revision in the member's data, -1 when there is none
+   * @param etcdRunning whether the local etcd answered
+   * @param dataDirPresent whether the member's data directory holds etcd data
+   */
+  record MemberReport(String memberId, String clusterId, long revision, boolean etcdRunning, boolean dataDirPresent) {}
+
+  /**
+   * {@code GET /member/status}: the member report. An agent that cannot be reached or answers
+   * anything else throws; callers count that as "no usable data".
+   */
+  default MemberReport memberStatus(Target target, Duration timeout) throws AgentException {
+    throw new AgentException("this agent client cannot ask " + target + " for its member status");
+  }
+
+  /**
+   * {@code POST /snapshot/full[?final=true]} or {@code POST /snapshot/delta}: a snapshot now, stored
+   * before returning. Empty for a delta when no event was buffered (HTTP 204). Throws when the agent
+   * refuses (409: not the leader, stale or hibernating) or cannot be reached.
+   */
+  default java.util.Optional<Snapshot> snapshot(Target target, boolean full, boolean finalSnapshot, Duration timeout)
+      throws AgentException {
+    if (full && finalSnapshot) {
+      return java.util.Optional.of(finalFullSnapshot(target, timeout));
+    }
+    throw new AgentException("this agent client cannot ask " + target + " for a " + (full ? "full" : "delta")
+        + " snapshot");
+  }
 }

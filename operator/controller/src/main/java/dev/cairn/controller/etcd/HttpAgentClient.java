@@ -63,6 +63,69 @@ public final class HttpAgentClient implements AgentClient {
     }
   }
 
+  @Override
+  public MemberReport memberStatus(Target target, Duration timeout) throws AgentException {
+    HttpResponse<String> resp = send(target, "GET", "/member/status", timeout, "member status");
+    if (resp.statusCode() != 200) {
+      throw new AgentException("the agent at " + target + " refused the member status: HTTP " + resp.statusCode()
+          + " " + abbreviate(resp.body()));
+    }
+    try {
+      JsonNode n = JSON.readTree(resp.body());
+      if (n == null || !n.isObject() || !n.has("revision")) {
+        throw new IOException("no revision");
+      }
+      return new MemberReport(n.hasNonNull("memberID") ? n.get("memberID").asText() : null,
+          n.hasNonNull("clusterID") ? n.get("clusterID").asText() : null, n.path("revision").asLong(-1),
+          n.path("etcdRunning").asBoolean(false), n.path("dataDirPresent").asBoolean(false));
+    } catch (IOException | RuntimeException e) {
+      throw new AgentException("the agent at " + target + " answered the member status with unreadable JSON: "
+          + abbreviate(resp.body()), e);
+    }
+  }
+
+  @Override
+  public java.util.Optional<Snapshot> snapshot(Target target, boolean full, boolean finalSnapshot, Duration timeout)
+      throws AgentException {
+    String path = full ? "/snapshot/full" + (finalSnapshot ? "?final=true" : "") : "/snapshot/delta";
+    String what = (full ? "full" : "delta") + " snapshot request";
+    HttpResponse<String> resp = send(target, "POST", path, timeout, what);
+    if (!full && resp.statusCode() == 204) {
+      return java.util.Optional.empty();
+    }
+    if (resp.statusCode() != 200) {
+      throw new AgentException("the agent at " + target + " refused the " + what + ": HTTP " + resp.statusCode()
+          + " " + abbreviate(resp.body()));
+    }
+    try {
+      JsonNode n = JSON.readTree(resp.body());
+      return java.util.Optional.of(new Snapshot(n.path("object").asText(""), n.path("endRevision").asLong(-1),
+          n.hasNonNull("createdAt") ? Instant.parse(n.get("createdAt").asText()) : null));
+    } catch (IOException | RuntimeException e) {
+      throw new AgentException("the agent at " + target + " answered the " + what + " with unreadable JSON: "
+          + abbreviate(resp.body()), e);
+    }
+  }
+
+  private HttpResponse<String> send(Target target, String method, String path, Duration timeout, String what)
+      throws AgentException {
+    HttpClient.Builder cb = HttpClient.newBuilder().connectTimeout(connectTimeout);
+    if (target.caPem() != null) {
+      cb.sslContext(trusting(target));
+    }
+    HttpRequest req = HttpRequest.newBuilder(target.baseUrl().resolve(path)).timeout(timeout)
+        .method(method, HttpRequest.BodyPublishers.noBody()).build();
+    try {
+      return cb.build().send(req, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new AgentException("the agent at " + target + " did not answer the " + what + ": " + e
+          + ". Check that the agent runs and its port is reachable from the operator.", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AgentException("interrupted while waiting for the " + what + " from " + target, e);
+    }
+  }
+
   private static SSLContext trusting(Target target) throws AgentException {
     try {
       KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
