@@ -179,6 +179,7 @@ public final class CairnOperator implements AutoCloseable {
         code -> metrics.recordedError("Etcd", code));
     Operator o = new Operator(this::configure);
     o.register(reconciler, this::configure);
+    dev.cairn.controller.catalog.Catalog.register(o, client, config, identity, clock, metrics::wrote);
     o.start();
     operator = o;
   }

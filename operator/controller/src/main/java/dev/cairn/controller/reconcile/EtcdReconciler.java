@@ -764,13 +764,8 @@ public final class EtcdReconciler implements Reconciler<Etcd>, Cleaner<Etcd>, Au
     String volumes = deleteVolumes ? "the data volumes were deleted (deletionPolicy.volumes=Delete)"
         : "the data volumes are kept (deletionPolicy.volumes=Retain); delete the PVCs data-" + name + "-* to free them";
     events.record(etcd, "Normal", "Deleted", "Deleted the managed resources; " + volumes + ".");
-    if (etcd.getSpec().getBackup() != null) {
-      if (etcd.getSpec().getDeletionPolicy().getBackups() == RetentionPolicy.DELETE) {
-        events.record(etcd, "Warning", "BackupsKept", "deletionPolicy.backups is Delete, but this operator version"
-            + " does not delete stored snapshots yet: delete " + MemberStatefulSet.storeUrl(etcd)
-            + " in the store by hand.");
-      }
-    }
+    // Stored snapshots and their EtcdSnapshot records (deletionPolicy.backups) are the catalog's
+    // business: its own finalizer (dev.cairn.controller.catalog.CatalogReconciler) deletes or keeps them.
     String key = etcd.getMetadata().getUid() != null ? etcd.getMetadata().getUid() : ns + "/" + name;
     finalSnapshots.clear(key);
     restarts.remove(key);
