@@ -180,6 +180,7 @@ public final class CairnOperator implements AutoCloseable {
     Operator o = new Operator(this::configure);
     o.register(reconciler, this::configure);
     dev.cairn.controller.catalog.Catalog.register(o, client, config, identity, clock, metrics::wrote);
+    dev.cairn.controller.tasks.Tasks.register(o, client, config, agentClient, identity, clock, metrics::wrote);
     o.start();
     operator = o;
   }

@@ -86,6 +86,14 @@ public final class MemberStatefulSet {
   private static final String ENCRYPTION_VOLUME = "encryption-key";
   private static final String TOKEN_VOLUME = "backup-token";
   private static final String LOCAL_STORE_VOLUME = "backup-store";
+  /**
+   * The bootstrap directive of an EtcdOpsTask (RecoverQuorum, Restore): ConfigMap {@code <etcd>-bootstrap},
+   * mounted optionally (it exists only while a task needs it) into the agent, which applies it at the
+   * member's next start when it names this member.
+   */
+  private static final String BOOTSTRAP_VOLUME = "bootstrap";
+  public static final String BOOTSTRAP_DIR = "/etc/cairn/bootstrap";
+  public static final String BOOTSTRAP_KEY = "directive.json";
 
   private MemberStatefulSet() {}
 
@@ -290,6 +298,8 @@ public final class MemberStatefulSet {
         mounts.add(mount(TOKEN_VOLUME, PodPaths.TOKEN_DIR, true));
       }
     }
+    args.add("--bootstrap-directive=" + BOOTSTRAP_DIR + "/" + BOOTSTRAP_KEY);
+    mounts.add(mount(BOOTSTRAP_VOLUME, BOOTSTRAP_DIR, true));
     List<EnvVar> env = new ArrayList<>(podEnv(etcd));
     env.add(value(ENV_DATA_DIR, PodPaths.DATA_DIR));
     env.add(value(ENV_ETCD_CONFIG, PodPaths.CONFIG_DIR + "/" + ConfigRenderer.ETCD_CONFIG_KEY));
@@ -421,6 +431,8 @@ public final class MemberStatefulSet {
     v.add(emptyDir(SCRATCH_VOLUME));
     v.add(emptyDir(RUN_VOLUME));
     v.add(emptyDir(TMP_VOLUME));
+    v.add(new VolumeBuilder().withName(BOOTSTRAP_VOLUME).withNewConfigMap().withName(Names.bootstrapConfigMap(etcd))
+        .withOptional(true).withDefaultMode(0444).endConfigMap().build());
     if (e.getClientTLS() != null) {
       v.add(secret(CLIENT_TLS_VOLUME, e.getClientTLS().getSecretRef().getName()));
     }

@@ -36,6 +36,11 @@ public final class Names {
     return etcd.getMetadata().getName() + "-peer";
   }
 
+  /** The bootstrap directive an EtcdOpsTask leaves for a member's next start (see MemberStatefulSet). */
+  public static String bootstrapConfigMap(Etcd etcd) {
+    return etcd.getMetadata().getName() + "-bootstrap";
+  }
+
   public static String podDisruptionBudget(Etcd etcd) {
     return etcd.getMetadata().getName();
   }

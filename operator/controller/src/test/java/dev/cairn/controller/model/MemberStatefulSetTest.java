@@ -85,7 +85,8 @@ class MemberStatefulSetTest {
         "--config-file=/var/run/cairn/etcd.conf.yaml"), etcd.getArgs());
     assertEquals(List.of("--endpoints=http://$(POD_IP):2379", "--listen=$(POD_IP):8080",
         "--scratch-dir=/var/lib/cairn/scratch", "--full-snapshot-lease=orders-full-snapshot",
-        "--delta-snapshot-lease=orders-delta-snapshot"), agent.getArgs());
+        "--delta-snapshot-lease=orders-delta-snapshot",
+        "--bootstrap-directive=/etc/cairn/bootstrap/directive.json"), agent.getArgs());
     assertEquals(Map.of("CAIRN_ETCD_NAME", "orders", "CAIRN_DATA_DIR", "/var/lib/etcd",
         "CAIRN_ETCD_CONFIG", "/etc/cairn/config/etcd.yaml", "CAIRN_AGENT_CONFIG", "/etc/cairn/config/agent.yaml"),
         literalEnv(agent));
@@ -203,7 +204,8 @@ class MemberStatefulSetTest {
         "--full-schedule=0 */1 * * *", "--delta-period=20s", "--delta-memory-limit=100Mi", "--compression=none",
         "--gc-policy=Exponential", "--gc-period=1m",
         "--encryption-key-file=/etc/cairn/secrets/encryption/key",
-        "--token-file=/etc/cairn/secrets/token/token"), agent.getArgs());
+        "--token-file=/etc/cairn/secrets/token/token",
+        "--bootstrap-directive=/etc/cairn/bootstrap/directive.json"), agent.getArgs());
     assertEquals("/etc/cairn/tls/client", literalEnv(agent).get("CAIRN_CLIENT_TLS_DIR"));
     assertEquals("/etc/cairn/tls/peer", literalEnv(agent).get("CAIRN_PEER_TLS_DIR"));
     assertEquals("/etc/cairn/secrets/store-ca", mounts(agent).get("store-ca"));
