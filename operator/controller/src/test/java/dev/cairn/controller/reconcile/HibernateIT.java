@@ -69,7 +69,9 @@ class HibernateIT {
           && h.get("sleepy").getStatus().getMembers().size() == 2
           && "True".equals(h.condition("sleepy", "AllMembersReady").getStatus()),
           () -> h.cluster.replicaHistory.get("sleepy") + " " + h.get("sleepy").getStatus());
-      assertEquals(List.of(3, 0, 3, 2), h.cluster.replicaHistory.get("sleepy"));
+      await("the StatefulSet to have gone 3 -> 0 -> 3 -> 2", () ->
+          List.of(3, 0, 3, 2).equals(h.cluster.replicaHistory.get("sleepy")),
+          () -> String.valueOf(h.cluster.replicaHistory.get("sleepy")));
       assertTrue(h.client.apps().statefulSets().inNamespace(NS).withName("sleepy").get().getMetadata().getAnnotations()
           .get(MemberStatefulSet.HIBERNATED_REPLICAS) == null);
     }
