@@ -260,8 +260,8 @@ public final class ChainRestorer {
           reached = replayer.finish();
           events = replayer.events();
           revisions = replayer.revisions();
-          LOG.info("replayed {} events in {} revisions ({} transactions resent after arriving early)", events,
-              revisions, replayer.resends());
+          LOG.info("replayed {} events in {} revisions ({} transactions resent after arriving early; final window {})",
+              events, revisions, replayer.resends(), replayer.window());
         }
         if (reached != plan.revision()) {
           throw new RestoreException(RestoreException.Reason.REVISION_MISMATCH,

@@ -5,15 +5,20 @@ import dev.cairn.agent.snapshot.DeltaEvent;
 import dev.cairn.agent.snapshot.DeltaFormat;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.kv.TxnResponse;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.protobuf.ByteString;
+import io.etcd.jetcd.api.Compare;
+import io.etcd.jetcd.api.DeleteRangeRequest;
+import io.etcd.jetcd.api.KVGrpc;
+import io.etcd.jetcd.api.PutRequest;
+import io.etcd.jetcd.api.RequestOp;
+import io.etcd.jetcd.api.TxnRequest;
+import io.etcd.jetcd.api.TxnResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.maintenance.StatusResponse;
-import io.etcd.jetcd.op.Cmp;
-import io.etcd.jetcd.op.CmpTarget;
-import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.CompactOption;
-import io.etcd.jetcd.options.DeleteOption;
-import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.support.CloseableClient;
 import io.grpc.stub.StreamObserver;
 import java.io.BufferedInputStream;
@@ -27,7 +32,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -39,14 +43,14 @@ import org.slf4j.LoggerFactory;
  * the events of one source revision become one transaction, and transactions are applied in
  * revision order. Each transaction's response must carry exactly its source revision.
  *
- * <p>Speed without reordering: one transaction at a time would wait for one WAL fsync each. Instead
- * up to a window of transactions is in flight, and each carries a guard that holds only once its
- * predecessor has been applied at its own revision ({@code mod_revision(k) == R-1} for a key k the
- * predecessor put). etcd may receive them out of order; a transaction that arrives early fails its
- * guard, changes nothing, and is sent again with everything after it (go-back-N), and the window
- * shrinks. A revision that only deletes leaves no key to guard on, so the next transaction is sent
- * alone once everything before it is confirmed. The guard is sound because, by induction, every
- * applied transaction sits at its own source revision.
+ * <p>Order: etcd numbers revisions in the order it applies requests, and it does not keep the order
+ * of concurrent requests, so transactions normally go one at a time over a plain gRPC channel. When
+ * more are in flight (the window grows after long in-order runs), each carries a guard that holds
+ * only once its predecessor has been applied at its own revision ({@code mod_revision(k) == R-1} for
+ * a key k the predecessor put, or {@code version(k) == 0} for a key it deleted that no other
+ * transaction in flight touches). A transaction that arrives early fails its guard, changes nothing,
+ * and is sent again with everything after it (go-back-N). The guard is sound because, by induction,
+ * every applied transaction sits at its own source revision.
  *
  * <p>Leases: keys keep their lease ids. Leases of the base snapshot are kept alive during the replay
  * (a lease expiring in the temporary etcd would delete keys and add revisions the source never had);
@@ -61,10 +65,10 @@ final class DeltaReplayer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DeltaReplayer.class);
 
   /** Tuning of the replay. */
-  record Options(int maxWindow, long compactEvery, double defragRatio, long quotaBytes, long newLeaseTtlSeconds,
-      Duration callTimeout) {
+  record Options(int initialWindow, int maxWindow, long compactEvery, double defragRatio, long quotaBytes,
+      long newLeaseTtlSeconds, Duration callTimeout) {
     static Options defaults(long quotaBytes) {
-      return new Options(256, 50_000, 0.6, quotaBytes, 3600, Duration.ofSeconds(60));
+      return new Options(1, 64, 50_000, 0.6, quotaBytes, 3600, Duration.ofSeconds(60));
     }
 
     long newLeaseTtl() {
@@ -75,10 +79,12 @@ final class DeltaReplayer implements AutoCloseable {
   /** One source revision as a transaction. */
   private static final class Txn {
     final long revision;
-    final List<Op> ops = new ArrayList<>();
+    final List<RequestOp> ops = new ArrayList<>();
     final List<DeltaEvent> events = new ArrayList<>();
     byte[] guardKey; // a key this revision puts: the next revision's guard
-    CompletableFuture<TxnResponse> future;
+    byte[] deletedKey; // a key this revision deletes: the next revision's guard when it puts none
+    final List<java.nio.ByteBuffer> keys = new ArrayList<>();
+    ListenableFuture<TxnResponse> future;
     boolean guarded;
 
     Txn(long revision) {
@@ -88,15 +94,28 @@ final class DeltaReplayer implements AutoCloseable {
 
   private final TempEtcd etcd;
   private final Client client;
+  // Transactions go through a plain gRPC channel: jetcd hands each call to a thread pool, which
+  // reorders them before they reach the wire; calls on one grpc-java channel leave in call order.
+  private final ManagedChannel channel;
+  private final KVGrpc.KVFutureStub kv;
   private final EtcdGateway gateway;
   private final long limit;
   private final Options o;
   private final ArrayDeque<Txn> inflight = new ArrayDeque<>();
   private final Map<Long, CloseableClient> keepAlives = new HashMap<>();
+  /** How many transactions in flight touch each key (the delete guard's soundness check). */
+  private final Map<java.nio.ByteBuffer, Integer> inflightKeys = new HashMap<>();
   private long reached; // highest revision confirmed applied
   private long queued; // highest revision handed to the pipeline
-  private byte[] lastGuardKey; // guard key of revision `queued`, null when it only deleted
-  private int window = 16;
+  private Txn last; // the transaction of revision `queued`
+  /**
+   * Transactions in flight at once. etcd does not keep the order of concurrent requests (one
+   * goroutine per request; measured on etcd 3.4: about a quarter of neighbours swapped with only
+   * two in flight), so the replay runs one at a time, and the window grows only while a long run of
+   * guarded transactions arrives in order; a single early arrival sets it back to one.
+   */
+  private int window = 1;
+  private int streak;
   private long sinceCompaction;
   private long events;
   private long revisions;
@@ -117,6 +136,10 @@ final class DeltaReplayer implements AutoCloseable {
     this.o = o;
     this.reached = baseRevision;
     this.queued = baseRevision;
+    this.window = Math.max(1, o.initialWindow());
+    this.channel = NettyChannelBuilder.forAddress(etcd.clientUrl().getHost().replace("[", "").replace("]", ""),
+        etcd.clientUrl().getPort()).usePlaintext().maxInboundMessageSize(64 * 1024 * 1024).build();
+    this.kv = KVGrpc.newFutureStub(channel);
     try {
       for (long id : gateway.leases(etcd.clientUrl())) {
         keepAlive(id);
@@ -141,6 +164,10 @@ final class DeltaReplayer implements AutoCloseable {
 
   long resends() {
     return resends;
+  }
+
+  int window() {
+    return window;
   }
 
   /** Replays every event of one verified delta file that lies above what was replayed and within the limit. */
@@ -201,20 +228,24 @@ final class DeltaReplayer implements AutoCloseable {
   }
 
   private void add(Txn t, DeltaEvent ev) throws RestoreException, InterruptedException {
-    ByteSequence key = ByteSequence.from(ev.key());
+    ByteString key = ByteString.copyFrom(ev.key());
     if (ev.type() == DeltaEvent.Type.PUT) {
-      PutOption po = PutOption.DEFAULT;
+      PutRequest.Builder put = PutRequest.newBuilder().setKey(key).setValue(ByteString.copyFrom(ev.value()));
       if (ev.lease() != 0) {
         ensureLease(ev.lease());
-        po = PutOption.builder().withLeaseId(ev.lease()).build();
+        put.setLease(ev.lease());
       }
-      t.ops.add(Op.put(key, ByteSequence.from(ev.value()), po));
+      t.ops.add(RequestOp.newBuilder().setRequestPut(put).build());
       if (t.guardKey == null) {
         t.guardKey = ev.key();
       }
     } else {
-      t.ops.add(Op.delete(key, DeleteOption.DEFAULT));
+      t.ops.add(RequestOp.newBuilder().setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(key)).build());
+      if (t.deletedKey == null) {
+        t.deletedKey = ev.key();
+      }
     }
+    t.keys.add(java.nio.ByteBuffer.wrap(ev.key()));
     t.events.add(ev);
   }
 
@@ -231,31 +262,54 @@ final class DeltaReplayer implements AutoCloseable {
     while (inflight.size() >= window) {
       confirmHead();
     }
-    if (lastGuardKey == null && t.revision != reached + 1) {
-      // The predecessor only deleted: nothing proves it is applied, so wait until it is.
-      drain();
-    }
-    send(t, lastGuardKey);
+    send(t, last);
     queued = t.revision;
-    lastGuardKey = t.guardKey;
+    last = t;
   }
 
-  private void send(Txn t, byte[] guard) {
-    io.etcd.jetcd.Txn txn = client.getKVClient().txn();
-    boolean guarded = t.revision != reached + 1 || !inflight.isEmpty();
-    if (guarded && guard != null) {
-      txn = txn.If(new Cmp(ByteSequence.from(guard), Cmp.Op.EQUAL, CmpTarget.modRevision(t.revision - 1)));
+  /**
+   * Sends {@code t} guarded on its predecessor {@code p} (null when there is none to wait for). A
+   * predecessor that put a key is proven applied by that key's mod revision. One that only deleted
+   * is proven by the deleted key being gone, which holds only if no other transaction in flight
+   * touches that key (else it could be gone because an earlier one is not applied yet); otherwise
+   * the pipeline drains and {@code t} goes alone.
+   */
+  private void send(Txn t, Txn p) throws RestoreException, InterruptedException {
+    Compare guard = null;
+    if (p != null && p.revision > reached) {
+      if (p.guardKey != null) {
+        guard = Compare.newBuilder().setKey(ByteString.copyFrom(p.guardKey)).setTarget(Compare.CompareTarget.MOD)
+            .setResult(Compare.CompareResult.EQUAL).setModRevision(t.revision - 1).build();
+      } else if (inflightKeys.getOrDefault(java.nio.ByteBuffer.wrap(p.deletedKey), 0) == 1) {
+        guard = Compare.newBuilder().setKey(ByteString.copyFrom(p.deletedKey)).setTarget(Compare.CompareTarget.VERSION)
+            .setResult(Compare.CompareResult.EQUAL).setVersion(0).build();
+      } else {
+        drain();
+      }
     }
-    t.guarded = guarded && guard != null;
-    t.future = txn.Then(t.ops.toArray(Op[]::new)).commit();
+    TxnRequest.Builder txn = TxnRequest.newBuilder().addAllSuccess(t.ops);
+    if (guard != null) {
+      txn.addCompare(guard);
+    }
+    t.guarded = guard != null;
+    t.future = kv.txn(txn.build());
+    for (java.nio.ByteBuffer k : t.keys) {
+      inflightKeys.merge(k, 1, Integer::sum);
+    }
     inflight.addLast(t);
+  }
+
+  private void untrack(Txn t) {
+    for (java.nio.ByteBuffer k : t.keys) {
+      inflightKeys.computeIfPresent(k, (x, n) -> n == 1 ? null : n - 1);
+    }
   }
 
   /** Waits for the oldest transaction in flight and acts on its answer. */
   private void confirmHead() throws RestoreException, InterruptedException {
     Txn head = inflight.peekFirst();
     TxnResponse r = await(head);
-    if (r.isSucceeded()) {
+    if (r.getSucceeded()) {
       long got = r.getHeader().getRevision();
       if (got != head.revision) {
         throw new RestoreException(RestoreException.Reason.REVISION_MISMATCH,
@@ -264,11 +318,13 @@ final class DeltaReplayer implements AutoCloseable {
                 + " source's; the restore stops");
       }
       inflight.removeFirst();
+      untrack(head);
       reached = head.revision;
       revisions++;
       events += head.events.size();
       sinceCompaction++;
-      if (window < o.maxWindow()) {
+      if (++streak >= 256 && window < o.maxWindow()) {
+        streak = 0;
         window++;
       }
       if (sinceCompaction >= o.compactEvery()) {
@@ -277,11 +333,16 @@ final class DeltaReplayer implements AutoCloseable {
       return;
     }
     // It arrived before its predecessor was applied: nothing after it can have applied either.
+    if (LOG.isTraceEnabled()) {
+      LOG.trace("revision {} refused by its guard (header revision {}, {} in flight, reached {})", head.revision,
+          r.getHeader().getRevision(), inflight.size(), reached);
+    }
     List<Txn> retry = new ArrayList<>(inflight);
     inflight.clear();
+    inflightKeys.clear();
     for (Txn t : retry) {
       TxnResponse later = await(t);
-      if (later.isSucceeded()) {
+      if (later.getSucceeded()) {
         throw new RestoreException(RestoreException.Reason.REVISION_MISMATCH,
             "revision " + t.revision + " was applied although revision " + head.revision + " was not: the guard"
                 + " failed, the restore stops");
@@ -294,18 +355,14 @@ final class DeltaReplayer implements AutoCloseable {
               + " is at revision " + now + " instead of " + reached + "; the restore stops");
     }
     resends += retry.size();
-    window = Math.max(2, window / 2);
-    LOG.debug("revision {} arrived early; resending {} transaction(s), window now {}", head.revision, retry.size(),
-        window);
+    streak = 0;
+    window = 1;
+    LOG.debug("revision {} arrived early; resending {} transaction(s), window back to 1", head.revision,
+        retry.size());
+    Txn previous = null;
     for (Txn t : retry) {
-      byte[] guard = null;
-      if (t != retry.get(0)) {
-        guard = retry.get(retry.indexOf(t) - 1).guardKey;
-        if (guard == null) {
-          drain();
-        }
-      }
-      send(t, guard);
+      send(t, previous);
+      previous = t;
     }
   }
 
@@ -401,6 +458,7 @@ final class DeltaReplayer implements AutoCloseable {
 
   @Override
   public void close() {
+    channel.shutdownNow();
     keepAlives.values().forEach(k -> {
       try {
         k.close();
