@@ -17,6 +17,15 @@ import java.util.concurrent.TimeoutException;
  */
 public final class EtcdNode implements AutoCloseable {
 
+  /**
+   * Largest gRPC message accepted from etcd. A delta watch that has fallen behind (agent restart,
+   * leader change, a busy machine) gets catch-up responses of up to 1000 revisions each; with gRPC's
+   * 4 MiB default, revisions of a few KiB (e.g. transactions of 1 KiB puts) already exceed it, the
+   * watch fails and is reopened at the same revision forever. The limit only caps what one message
+   * may hold; memory is used by messages actually received.
+   */
+  public static final int MAX_INBOUND_MESSAGE = 128 * 1024 * 1024;
+
   private final URI endpoint;
   private final Client client;
   private final Duration callTimeout;
@@ -24,7 +33,7 @@ public final class EtcdNode implements AutoCloseable {
   public EtcdNode(URI endpoint, Duration callTimeout) {
     this.endpoint = endpoint;
     this.callTimeout = callTimeout;
-    this.client = Client.builder().endpoints(endpoint).build();
+    this.client = Client.builder().endpoints(endpoint).maxInboundMessageSize(MAX_INBOUND_MESSAGE).build();
   }
 
   public URI endpoint() {
