@@ -4,7 +4,6 @@ import dev.cairn.api.GoDuration;
 import dev.cairn.controller.CairnOperator;
 import dev.cairn.controller.OperatorConfig;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.LinkedHashSet;
@@ -149,7 +148,7 @@ final class OperatorCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), "leader election needs a namespace for its Lease:"
           + " give --leader-election-namespace (or set POD_NAMESPACE), or run a single replica with --no-leader-election");
     }
-    KubernetesClient client = new KubernetesClientBuilder().build();
+    KubernetesClient client = KubeClients.create();
     CairnOperator.Builder b = CairnOperator.builder(client).config(cfg).http(http);
     if (identity != null && !identity.isBlank()) {
       b.identity(identity);
