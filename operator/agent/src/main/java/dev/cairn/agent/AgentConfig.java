@@ -18,6 +18,7 @@ public final class AgentConfig {
   public URI etcdEndpoint;
   /** Member (pod) name, recorded in snapshot metadata. */
   public String memberName = "";
+  /** The backup store; null: backups are not configured (no snapshots, no GC, no restore from the store). */
   public StoreUrl store;
   /** Directory with accessKeyID / secretAccessKey files; null: environment or default chain. */
   public Path storeCredentialsDir;
@@ -63,9 +64,6 @@ public final class AgentConfig {
     if (etcdEndpoint == null) {
       throw new IllegalArgumentException("no etcd endpoint: give --endpoints");
     }
-    if (store == null) {
-      throw new IllegalArgumentException("no backup store: give --store");
-    }
     if (scratchDir == null) {
       throw new IllegalArgumentException("no scratch directory: give --scratch-dir");
     }
@@ -79,6 +77,10 @@ public final class AgentConfig {
       throw new IllegalArgumentException("--heartbeat must be positive, got " + heartbeat);
     }
     return this;
+  }
+
+  public boolean backupsEnabled() {
+    return store != null;
   }
 
   public boolean deltasEnabled() {

@@ -28,8 +28,8 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
 /**
- * The long-running agent ({@code cairn agent server}): checks that the store and etcd answer, then
- * runs the {@link SnapshotService} and the HTTP API until closed.
+ * The long-running agent ({@code cairn agent server}): checks that the store (when backups are
+ * configured) and etcd answer, then runs the {@link SnapshotService} and the HTTP API until closed.
  */
 public final class AgentServer implements AutoCloseable {
 
@@ -71,7 +71,9 @@ public final class AgentServer implements AutoCloseable {
   public static AgentServer start(AgentConfig cfg, HttpOptions http, LeasePort leases, Map<String, String> env)
       throws StartupException {
     cfg.validate();
-    BackupStore store = openStore(cfg, env);
+    // Without a store (an Etcd without spec.backup) the agent still initialises, renews its Lease and
+    // serves the API; it only takes no snapshots.
+    BackupStore store = cfg.backupsEnabled() ? openStore(cfg, env) : null;
     EtcdNode etcd = new EtcdNode(cfg.etcdEndpoint, cfg.etcdTimeout);
     SnapshotService service = null;
     AgentHttpServer server = null;
@@ -106,6 +108,8 @@ public final class AgentServer implements AutoCloseable {
           throw new StartupException("cannot serve the agent API on " + http.bind() + ": " + e.getMessage(), e);
         }
         dev.cairn.agent.init.InitHttp.register(server::register, initializer);
+        dev.cairn.agent.init.Initializer init = initializer;
+        server.serveReadiness(new Readiness(init == null ? null : init::status, Readiness.LocalEtcd.of(etcd)));
         server.start();
       }
       service.start();
@@ -124,7 +128,9 @@ public final class AgentServer implements AutoCloseable {
         service.close();
       }
       etcd.close();
-      store.close();
+      if (store != null) {
+        store.close();
+      }
       throw e;
     }
   }
@@ -198,7 +204,9 @@ public final class AgentServer implements AutoCloseable {
     }
     service.close();
     etcd.close();
-    store.close();
+    if (store != null) {
+      store.close();
+    }
   }
 
   /** Default timeout for HTTP-triggered snapshots. */

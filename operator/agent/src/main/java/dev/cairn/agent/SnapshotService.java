@@ -125,9 +125,10 @@ public final class SnapshotService implements AutoCloseable {
     EncryptionKey key = cfg.encryptionKeyFile == null ? null : EncryptionKey.fromFile(cfg.encryptionKeyFile);
     this.tokenHash = cfg.tokenFile == null ? null : TokenHash.hashFile(cfg.tokenFile);
     this.backoff = new Backoff(cfg.retryInitial, cfg.retryMax);
-    this.writer = new SnapshotWriter(store, cfg.compression, key, scratch, backoff);
-    this.fulls = new FullSnapshotter(etcd, writer, revisions, scratch, clock, cfg.snapshotTimeout);
-    this.gc = cfg.gcPolicy == null ? null
+    // No store (backups not configured): no writer, no GC; the loop only watches etcd and renews the Lease.
+    this.writer = store == null ? null : new SnapshotWriter(store, cfg.compression, key, scratch, backoff);
+    this.fulls = store == null ? null : new FullSnapshotter(etcd, writer, revisions, scratch, clock, cfg.snapshotTimeout);
+    this.gc = cfg.gcPolicy == null || store == null ? null
         : new GarbageCollector(store, cfg.gcPolicy, cfg.deltaRetention, cfg.strayGrace, clock);
     this.capture = new DeltaCapture(etcd.client(), scratch, cfg.deltaMemoryLimit, this::segmentCut,
         new CaptureListener(), clock, cfg.retryInitial);
@@ -145,8 +146,14 @@ public final class SnapshotService implements AutoCloseable {
     return metrics;
   }
 
+  /** The backup store, null when backups are not configured. */
   public BackupStore store() {
     return store;
+  }
+
+  /** Whether a backup store is configured; without one there are no snapshots and no GC. */
+  public boolean backupsEnabled() {
+    return store != null;
   }
 
   /** Whether this agent currently takes snapshots. */
@@ -180,7 +187,7 @@ public final class SnapshotService implements AutoCloseable {
       return;
     }
     renewMemberLease(status);
-    boolean shouldSnapshot = !cfg.leaderOnly || status.isLeader();
+    boolean shouldSnapshot = store != null && (!cfg.leaderOnly || status.isLeader());
     synchronized (this) {
       if (shouldSnapshot && !active && !hibernating) {
         activate(status);
@@ -373,6 +380,7 @@ public final class SnapshotService implements AutoCloseable {
   }
 
   private void checkActive() throws NotLeaderException {
+    requireBackups();
     if (!active) {
       MemberStatus s = lastStatus;
       throw new NotLeaderException(
@@ -620,6 +628,7 @@ public final class SnapshotService implements AutoCloseable {
 
   /** The newest full snapshot and the deltas after it, with their metadata read from the store. */
   public List<SnapshotMetadata> latest() throws IOException {
+    requireBackups();
     SnapshotCatalog catalog = SnapshotCatalog.of(store.listAll());
     List<SnapshotMetadata> out = new ArrayList<>();
     for (SnapshotCatalog.Entry e : catalog.newestChain()) {
@@ -745,6 +754,23 @@ public final class SnapshotService implements AutoCloseable {
       uploader.join(10_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /** What the snapshot endpoints answer (409) when no store is configured. */
+  public static final String BACKUPS_NOT_CONFIGURED = "backups are not configured (spec.backup)";
+
+  private void requireBackups() {
+    if (store == null) {
+      throw new BackupsNotConfiguredException();
+    }
+  }
+
+  /** A snapshot or the store's content was asked of an agent without a store. */
+  public static final class BackupsNotConfiguredException extends IllegalStateException {
+    BackupsNotConfiguredException() {
+      super(BACKUPS_NOT_CONFIGURED + ": this agent has no --store and takes no snapshots; add spec.backup to the"
+          + " Etcd to enable them");
     }
   }
 

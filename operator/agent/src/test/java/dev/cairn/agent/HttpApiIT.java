@@ -248,4 +248,33 @@ class HttpApiIT {
       }
     }
   }
+
+  @Test
+  void withoutAStoreTheAgentRenewsItsLeaseIsReadyAndRefusesSnapshotsWith409() throws Exception {
+    Path dir = TestDirs.create(HttpApiIT.class, "nostore");
+    try (EtcdCluster etcd = EtcdCluster.start(dir.resolve("etcd"), 1)) {
+      AgentConfig cfg = Harness.config(etcd.member(0).clientUrl(), "file:///unused", dir.resolve("scratch"));
+      cfg.store = null; // an Etcd without spec.backup: no --store
+      Harness.FakeLeases leases = new Harness.FakeLeases();
+      try (AgentServer agent = AgentServer.start(cfg,
+          new AgentServer.HttpOptions(new InetSocketAddress("127.0.0.1", 0), null, null), leases, Map.of())) {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        String api = base("http", agent.httpAddress());
+        await("a member Lease renewal", WAIT, () -> !leases.member.isEmpty());
+        assertTrue(leases.member.get(0).endsWith(":Leader"), leases.member.toString());
+        Reply ready = call(http, api, "GET", "/readyz");
+        assertEquals(200, ready.status(), ready.body());
+        assertTrue(ready.json().get("ready").asBoolean());
+        Reply health = call(http, api, "GET", "/healthz");
+        assertEquals(200, health.status(), health.body());
+        for (String path : new String[] {"/snapshot/full", "/snapshot/delta", "/snapshot/latest"}) {
+          Reply r = call(http, api, "GET", path);
+          assertEquals(409, r.status(), path + ": " + r.body());
+          assertTrue(r.json().get("error").asText().contains(SnapshotService.BACKUPS_NOT_CONFIGURED), r.body());
+        }
+        assertFalse(agent.service().isActive(), "no snapshotting without a store");
+        assertTrue(agent.service().collectGarbage().isEmpty(), "no GC without a store");
+      }
+    }
+  }
 }

@@ -5,7 +5,6 @@ import dev.cairn.agent.AgentServer;
 import dev.cairn.agent.kube.Fabric8LeasePort;
 import dev.cairn.agent.lease.LeasePort;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -89,7 +88,7 @@ final class AgentCommand implements Runnable {
       LeasePort leases = LeasePort.NONE;
       KubernetesClient kube = null;
       if (namespace != null && !namespace.isBlank()) {
-        kube = new KubernetesClientBuilder().build();
+        kube = KubeClients.create();
         leases = new Fabric8LeasePort(kube, namespace, memberLease != null ? memberLease : cfg.memberName, fullLease,
             deltaLease);
       }

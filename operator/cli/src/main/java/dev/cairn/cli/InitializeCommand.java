@@ -78,6 +78,11 @@ final class InitializeCommand implements Callable<Integer> {
         description = "How long no other member may answer before a member restores alone (default: ${DEFAULT-VALUE}).")
     String probeGrace;
 
+    @Option(names = "--bootstrap-directive", paramLabel = "FILE", defaultValue = "${env:CAIRN_BOOTSTRAP_DIRECTIVE}",
+        description = "The controller's bootstrap directive (ConfigMap <etcd>-bootstrap, directive.json), applied once"
+            + " per id at initialisation when it names this pod; absent file: none (default: $CAIRN_BOOTSTRAP_DIRECTIVE).")
+    Path bootstrapDirective;
+
     @Option(names = "--init-retry", paramLabel = "D", defaultValue = "2s",
         description = "Pause between initialisation attempts while waiting (default: ${DEFAULT-VALUE}).")
     String retry;
@@ -91,7 +96,7 @@ final class InitializeCommand implements Callable<Integer> {
         throw new IllegalArgumentException("initialisation needs both --data-dir and --etcd-config-template");
       }
       return new InitOptions(dataDir, template, agentConfig, clientTlsDir, peerTlsDir, clusterName, clientPort, peerPort,
-          clusterDomain, Flags.duration(probeGrace), Flags.duration(retry));
+          clusterDomain, Flags.duration(probeGrace), Flags.duration(retry), bootstrapDirective);
     }
   }
 

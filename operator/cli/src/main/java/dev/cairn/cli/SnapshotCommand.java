@@ -43,6 +43,10 @@ final class SnapshotCommand implements Callable<Integer> {
     AgentConfig cfg;
     try {
       cfg = flags.toConfig();
+      if (!cfg.backupsEnabled()) {
+        // Optional for the agent (an Etcd without spec.backup), but snapshotting needs somewhere to write.
+        throw new IllegalArgumentException("no backup store: give --store (s3://... or file:///dir)");
+      }
       if (once != null && !once.equals("full") && !once.equals("delta")) {
         throw new IllegalArgumentException("--once must be full or delta, not " + once);
       }

@@ -17,8 +17,9 @@ final class SnapshotFlags {
       description = "Client URL(s) of etcd; the first is this agent's own member (status, snapshots, watch).")
   String endpoints;
 
-  @Option(names = "--store", required = true, paramLabel = "URL",
-      description = "Backup store: s3://bucket/prefix?endpoint=URL&region=R[&pathStyle=true&ca=PEM] or file:///dir.")
+  @Option(names = "--store", paramLabel = "URL",
+      description = "Backup store: s3://bucket/prefix?endpoint=URL&region=R[&pathStyle=true&ca=PEM] or file:///dir."
+          + " Without it (no spec.backup) the agent takes no snapshots.")
   String store;
 
   @Option(names = "--store-credentials-dir", paramLabel = "DIR",
@@ -89,7 +90,7 @@ final class SnapshotFlags {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--endpoints: " + e.getMessage(), e);
     }
-    c.store = wrap("--store", () -> StoreUrl.parse(store));
+    c.store = store == null || store.isBlank() ? null : wrap("--store", () -> StoreUrl.parse(store));
     c.storeCredentialsDir = storeCredentialsDir;
     c.fullSchedule = "none".equals(fullSchedule) ? null : wrap("--full-schedule", () -> CronSchedule.parse(fullSchedule));
     c.deltaPeriod = wrap("--delta-period", () -> Flags.duration(deltaPeriod));

@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import dev.cairn.agent.Health;
+import dev.cairn.agent.Readiness;
 import dev.cairn.agent.SnapshotService;
 import dev.cairn.agent.snapshot.NotLeaderException;
 import dev.cairn.agent.snapshot.SnapshotMetadata;
@@ -33,6 +34,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET|POST /snapshot/delta}: cut and store a delta now, answer its metadata (204 if no event)
  *   <li>{@code GET /snapshot/latest}: {@code {"full": {...}, "deltas": [...]}}
  *   <li>{@code GET /healthz}: 200 when etcd answers and the snapshotter is healthy, else 503 with the problems
+ *   <li>{@code GET /readyz}: the readiness probe, 200 when initialisation succeeded and the local member
+ *       votes in a cluster with a leader, else 503 with the reason; store problems do not count
  *   <li>{@code GET /metrics}: Prometheus text format
  * </ul>
  *
@@ -73,6 +76,17 @@ public final class AgentHttpServer implements AutoCloseable {
     server.createContext("/", ex -> handle(ex, e -> reply(e, 404, error("no such endpoint " + e.getRequestURI().getPath()))));
   }
 
+  /** Serves {@code GET /readyz} from {@code readiness}. */
+  public void serveReadiness(Readiness readiness) {
+    server.createContext("/readyz", ex -> handle(ex, e -> {
+      Readiness.Result r = readiness.check();
+      ObjectNode n = JSON.createObjectNode();
+      n.put("ready", r.ready());
+      n.put("reason", r.reason());
+      reply(e, r.ready() ? 200 : 503, JSON.writeValueAsBytes(n));
+    }));
+  }
+
   /** Adds an endpoint (the initialisation endpoints are registered by {@link dev.cairn.agent.AgentServer}). */
   public void register(String path, com.sun.net.httpserver.HttpHandler handler) {
     server.createContext(path, handler);
@@ -96,7 +110,7 @@ public final class AgentHttpServer implements AutoCloseable {
     try (ex) {
       try {
         h.handle(ex);
-      } catch (NotLeaderException e) {
+      } catch (NotLeaderException | SnapshotService.BackupsNotConfiguredException e) {
         reply(ex, 409, error(e.getMessage()));
       } catch (TimeoutException e) {
         reply(ex, 504, error("the snapshot did not finish within " + snapshotTimeout + "; it goes on in the background"));

@@ -67,9 +67,66 @@ public final class DirectiveFile {
   }
 
   private final Path file;
+  /** Ids of the bootstrap directives already adopted, one a line: each is carried out once. */
+  private final Path adopted;
 
   public DirectiveFile(Path dataDir) {
     this.file = dataDir.resolve(".cairn").resolve("directive.json");
+    this.adopted = dataDir.resolve(".cairn").resolve("bootstrap-adopted");
+  }
+
+  /**
+   * Parses the controller's bootstrap directive (ConfigMap {@code <etcd>-bootstrap}, key
+   * {@code directive.json}, mounted into every member pod): {@code {"id": "<task uid>", "action":
+   * "ForceNewCluster" | "RestoreFromStore", "member": "<pod name>", "snapshot": ..., "revision": ...,
+   * "allowTokenMismatch": false}}. Answers the directive in this file's vocabulary (forceNewCluster,
+   * restore), or null when it names another member.
+   */
+  public static Directive parseBootstrap(byte[] body, String podName) throws IOException {
+    JsonNode n = JSON.readTree(body);
+    if (n == null || !n.isObject()) {
+      throw new IOException("a bootstrap directive is a JSON object with id, action and member");
+    }
+    String member = n.path("member").asText("");
+    if (member.isBlank()) {
+      throw new IOException("the bootstrap directive names no member: expected \"member\": \"<pod name>\"");
+    }
+    if (!member.equals(podName)) {
+      return null;
+    }
+    String action = n.path("action").asText("");
+    ObjectNode ours = n.deepCopy();
+    ours.remove("member");
+    ours.put("action", switch (action) {
+      case "ForceNewCluster" -> "forceNewCluster";
+      case "RestoreFromStore" -> "restore";
+      default -> throw new IOException("unknown bootstrap directive action '" + action
+          + "': use ForceNewCluster or RestoreFromStore");
+    });
+    return parse(JSON.writeValueAsBytes(ours));
+  }
+
+  /**
+   * Adopts the bootstrap directive in {@code bootstrapFile} (absent: nothing to do) as this member's
+   * directive, once per id: the ConfigMap stays until the task finishes, and a later restart must not
+   * carry out the same restore or force-new-cluster again. Answers the adopted directive, else null.
+   */
+  public synchronized Directive adoptBootstrap(Path bootstrapFile, String podName) throws IOException {
+    if (bootstrapFile == null || !Files.isRegularFile(bootstrapFile)) {
+      return null;
+    }
+    Directive d = parseBootstrap(Files.readAllBytes(bootstrapFile), podName);
+    if (d == null) {
+      return null;
+    }
+    if (Files.exists(adopted) && Files.readAllLines(adopted).contains(d.id())) {
+      return null;
+    }
+    Directive stored = submit(d);
+    Files.createDirectories(adopted.getParent());
+    Files.writeString(adopted, d.id() + "\n", java.nio.file.StandardOpenOption.CREATE,
+        java.nio.file.StandardOpenOption.APPEND);
+    return stored;
   }
 
   /**

@@ -71,7 +71,15 @@ public final class InitDecision {
    * @param clusterRevision the healthy cluster's revision, else -1
    */
   public record Facts(ValidationOutcome outcome, Peers peers, Self self, boolean firstMember, boolean storeReachable,
-      boolean storeHasFull, long dataRevision, long clusterRevision, Directive directive) {}
+      boolean storeHasFull, long dataRevision, long clusterRevision, Directive directive, boolean storeConfigured) {
+
+    /** Facts of a member with a backup store configured. */
+    public Facts(ValidationOutcome outcome, Peers peers, Self self, boolean firstMember, boolean storeReachable,
+        boolean storeHasFull, long dataRevision, long clusterRevision, Directive directive) {
+      this(outcome, peers, self, firstMember, storeReachable, storeHasFull, dataRevision, clusterRevision, directive,
+          true);
+    }
+  }
 
   /** What to do. */
   public sealed interface Action {
@@ -107,6 +115,10 @@ public final class InitDecision {
           + kind + "; choose a member with valid data");
     }
     if (f.directive() instanceof Directive.Restore r) {
+      if (!f.storeConfigured()) {
+        return new Action.Fail("operator directive: restore " + r.target().describe() + ", but no backup is configured"
+            + " on this member (spec.backup, agent --store): configure the store and retry");
+      }
       return new Action.Restore(r.target(), r.allowTokenMismatch(),
           "operator directive: restore " + r.target().describe() + " (data dir was " + kind + ")");
     }
@@ -165,6 +177,10 @@ public final class InitDecision {
         return new Action.Restore(RestoreTarget.latest(), false, "data dir is " + kind + (alone
             ? " in a single-member cluster" : " and no other member answers (this is the first member)")
             + ": restore the newest state from the store");
+      }
+      if (alone && !f.storeConfigured()) {
+        return new Action.Fail("data dir is " + kind + " in a single-member cluster and no backup is configured"
+            + " (spec.backup), so there is nothing to restore from; the data cannot be recovered automatically");
       }
       if (alone) {
         return new Action.Fail("data dir is " + kind + " in a single-member cluster and the store holds no full"

@@ -28,10 +28,12 @@ import java.util.Map;
  * @param peerPort etcd's peer port, null: agent.yaml, else 2380
  * @param clusterDomain appended to {@code <pod>.<peer-svc>.<ns>.svc} when set
  * @param probeGrace how long no other member may answer before this one acts alone
+ * @param bootstrapDirective the controller's bootstrap directive file ({@code <etcd>-bootstrap} ConfigMap),
+ *     null or absent: none
  */
 public record InitOptions(Path dataDir, Path etcdConfigTemplate, Path agentConfig, Path clientTlsDir, Path peerTlsDir,
     String clusterName, Integer clientPort, Integer peerPort, String clusterDomain, Duration probeGrace,
-    Duration retryInterval) {
+    Duration retryInterval, Path bootstrapDirective) {
 
   public boolean enabled() {
     return dataDir != null && etcdConfigTemplate != null;
@@ -73,7 +75,7 @@ public record InitOptions(Path dataDir, Path etcdConfigTemplate, Path agentConfi
       }
     };
     return new Initializer(new Initializer.Settings(m, etcdConfigTemplate, identity, probeGrace, retryInterval,
-        Duration.ofSeconds(2)), store, restorers, new ClusterMembers(gateway));
+        Duration.ofSeconds(2), bootstrapDirective), store, restorers, new ClusterMembers(gateway));
   }
 
   private static String blankToNull(String s) {

@@ -68,9 +68,18 @@ public final class Initializer implements AutoCloseable {
    * @param identity the volume identity to check and claim, null to skip the wrong-volume guard
    * @param probeGrace how long nobody must answer before this member acts as if alone
    * @param retryInterval pause between attempts while waiting
+   * @param bootstrapDirective the controller's bootstrap directive file (mounted ConfigMap), adopted at
+   *     every run when it names this member and its id was not adopted before; null: none
    */
   public record Settings(MemberSettings member, Path templateFile, VolumeIdentity identity, Duration probeGrace,
-      Duration retryInterval, Duration promoteInterval) {}
+      Duration retryInterval, Duration promoteInterval, Path bootstrapDirective) {
+
+    /** Settings without a controller bootstrap directive file. */
+    public Settings(MemberSettings member, Path templateFile, VolumeIdentity identity, Duration probeGrace,
+        Duration retryInterval, Duration promoteInterval) {
+      this(member, templateFile, identity, probeGrace, retryInterval, promoteInterval, null);
+    }
+  }
 
   private final Settings s;
   private final BackupStore store;
@@ -193,6 +202,11 @@ public final class Initializer implements AutoCloseable {
     });
     boolean first = ic.isEmpty() || ic.keySet().iterator().next().equals(m.podName());
     long started = System.nanoTime();
+    DirectiveFile.Directive adopted = directives.adoptBootstrap(s.bootstrapDirective(), m.podName());
+    if (adopted != null) {
+      LOG.info("bootstrap directive {} ({}) from {} adopted for this initialisation", adopted.id(), adopted.action(),
+          s.bootstrapDirective());
+    }
 
     StoreFacts sf = storeFacts(gen);
     progress(gen, "validating the data dir (" + (mode == null ? "mode from the exit marker" : mode) + ")", null, null);
@@ -219,7 +233,7 @@ public final class Initializer implements AutoCloseable {
           : self.started() ? InitDecision.Self.STARTED : InitDecision.Self.ADDED;
       long dataRevision = outcome instanceof ValidationOutcome.Valid ? dataRevision() : -1;
       InitDecision.Action a = InitDecision.decide(new InitDecision.Facts(outcome, peers, selfState, first,
-          sf.reachable(), sf.hasFull(), dataRevision, view.revision(), dd));
+          sf.reachable(), sf.hasFull(), dataRevision, view.revision(), dd, store != null));
       if (a instanceof InitDecision.Action.Restore && peers == InitDecision.Peers.UNREACHABLE && inGrace
           && !(dd instanceof InitDecision.Directive.Restore)) {
         // Members may still be starting: until the grace is over, silence is not proof of being alone.

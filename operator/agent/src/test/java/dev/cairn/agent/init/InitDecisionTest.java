@@ -11,6 +11,7 @@ import dev.cairn.agent.init.InitDecision.Self;
 import dev.cairn.agent.restore.RestoreTarget;
 import dev.cairn.datadir.validation.ValidationOutcome;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -96,5 +97,33 @@ class InitDecisionTest {
       assertEquals(new RestoreTarget.Revision(42), r.target());
       assertTrue(r.allowTokenMismatch());
     }
+  }
+
+  /** Without spec.backup the agent has no store: storeReachable true, no full, storeConfigured false. */
+  @ParameterizedTest(name = "no store: {0} peers={1} self={2} first={3} -> {4}")
+  @CsvSource({
+    "Empty,   NONE,        ABSENT,  true,  Start",
+    "Empty,   UNREACHABLE, ABSENT,  false, Start",
+    "Valid,   NONE,        ABSENT,  true,  Start",
+    "Corrupt, NONE,        ABSENT,  true,  Fail",
+    "Stale,   NONE,        ABSENT,  true,  Fail",
+    "Corrupt, HEALTHY,     STARTED, false, Resync",
+    "Empty,   HEALTHY,     ABSENT,  false, Resync",
+  })
+  void withoutStore(String kind, Peers peers, Self self, boolean first, String expected) {
+    Action a = InitDecision.decide(new Facts(outcome(kind), peers, self, first, true, false, -1, 12,
+        new Directive.None(), false));
+    assertEquals(expected, a.getClass().getSimpleName(), a.reason());
+    if (a instanceof Action.Fail) {
+      assertTrue(a.reason().contains("no backup is configured (spec.backup)"), a.reason());
+    }
+  }
+
+  @Test
+  void restoreDirectiveWithoutStoreFails() {
+    Action a = InitDecision.decide(new Facts(outcome("Valid"), Peers.NONE, Self.ABSENT, true, true, false, 9, -1,
+        directive("restore"), false));
+    assertEquals("Fail", a.getClass().getSimpleName(), a.reason());
+    assertTrue(a.reason().contains("no backup is configured"), a.reason());
   }
 }
