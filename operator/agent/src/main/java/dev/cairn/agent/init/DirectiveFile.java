@@ -161,6 +161,20 @@ public final class DirectiveFile {
         null, Instant.now());
   }
 
+  /**
+   * The stored directive when it came from {@code bootstrapFile}, which still names this member, and
+   * it failed; else null. Such a member must not start on its old data: the task that wrote the file
+   * waits for it to become ready, and would take an old member for a restored or recovered one.
+   */
+  public synchronized Directive failedBootstrap(Path bootstrapFile, String podName) throws IOException {
+    if (bootstrapFile == null || !Files.isRegularFile(bootstrapFile)) {
+      return null;
+    }
+    Directive d = parseBootstrap(Files.readAllBytes(bootstrapFile), podName);
+    Directive stored = read();
+    return d != null && stored != null && stored.id().equals(d.id()) && "failed".equals(stored.state()) ? stored : null;
+  }
+
   /** The directive on the volume, or null. */
   public synchronized Directive read() throws IOException {
     if (!Files.exists(file)) {

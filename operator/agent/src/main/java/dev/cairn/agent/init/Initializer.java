@@ -207,6 +207,14 @@ public final class Initializer implements AutoCloseable {
       LOG.info("bootstrap directive {} ({}) from {} adopted for this initialisation", adopted.id(), adopted.action(),
           s.bootstrapDirective());
     }
+    DirectiveFile.Directive failed = directives.failedBootstrap(s.bootstrapDirective(), m.podName());
+    if (failed != null) {
+      finish(gen, State.Failed, "the operator's bootstrap directive " + failed.id() + " (" + failed.action()
+          + ") failed: " + failed.message() + "; etcd does not start on this member's old data while "
+          + s.bootstrapDirective() + " still names it. Fix the cause and run a new task (a new id), or delete"
+          + " the task and its <etcd>-bootstrap ConfigMap to start on the old data", "Fail", null);
+      return;
+    }
 
     StoreFacts sf = storeFacts(gen);
     progress(gen, "validating the data dir (" + (mode == null ? "mode from the exit marker" : mode) + ")", null, null);

@@ -50,6 +50,19 @@ class DirectiveFileTest {
   }
 
   @Test
+  void aFailedBootstrapDirectiveIsReportedWhileItsFileStillNamesThisMember() throws IOException {
+    Path b = bootstrap("{\"id\":\"t4\",\"action\":\"RestoreFromStore\",\"member\":\"e-0\",\"revision\":15}");
+    DirectiveFile f = new DirectiveFile(dir.resolve("data"));
+    DirectiveFile.Directive d = f.adoptBootstrap(b, "e-0");
+    assertNull(f.failedBootstrap(b, "e-0"), "pending is not failed");
+    f.finish(d, false, "revision mismatch");
+    assertEquals("revision mismatch", f.failedBootstrap(b, "e-0").message());
+    assertNull(f.failedBootstrap(b, "e-1"), "another member is not concerned");
+    Files.delete(b);
+    assertNull(f.failedBootstrap(b, "e-0"), "the task removed its ConfigMap: the member starts as it can");
+  }
+
+  @Test
   void anUnknownActionSaysWhatIsAccepted() throws IOException {
     Path b = bootstrap("{\"id\":\"t3\",\"action\":\"Explode\",\"member\":\"e-0\"}");
     IOException e = assertThrows(IOException.class, () -> new DirectiveFile(dir.resolve("d")).adoptBootstrap(b, "e-0"));
