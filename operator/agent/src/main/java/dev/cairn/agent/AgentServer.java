@@ -110,6 +110,7 @@ public final class AgentServer implements AutoCloseable {
         dev.cairn.agent.init.InitHttp.register(server::register, initializer);
         dev.cairn.agent.init.Initializer init = initializer;
         server.serveReadiness(new Readiness(init == null ? null : init::status, Readiness.LocalEtcd.of(etcd)));
+        server.serveMemberStatus(Readiness.LocalEtcd.of(etcd), initialising ? cfg.init.dataDir() : null);
         server.start();
       }
       service.start();

@@ -36,6 +36,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /healthz}: 200 when etcd answers and the snapshotter is healthy, else 503 with the problems
  *   <li>{@code GET /readyz}: the readiness probe, 200 when initialisation succeeded and the local member
  *       votes in a cluster with a leader, else 503 with the reason; store problems do not count
+ *   <li>{@code GET /member/status}: member and cluster ID, revision, whether etcd runs and data is present
  *   <li>{@code GET /metrics}: Prometheus text format
  * </ul>
  *
@@ -84,6 +85,16 @@ public final class AgentHttpServer implements AutoCloseable {
       n.put("ready", r.ready());
       n.put("reason", r.reason());
       reply(e, r.ready() ? 200 : 503, JSON.writeValueAsBytes(n));
+    }));
+  }
+
+  /** Serves {@code GET /member/status} ({@link dev.cairn.agent.MemberReport}); dataDir null when unknown. */
+  public void serveMemberStatus(Readiness.LocalEtcd etcd, java.nio.file.Path dataDir) {
+    server.createContext("/member/status", ex -> handle(ex, e -> {
+      if (!exact(e, "/member/status")) {
+        return;
+      }
+      reply(e, 200, JSON.writeValueAsBytes(dev.cairn.agent.MemberReport.of(etcd, dataDir)));
     }));
   }
 
