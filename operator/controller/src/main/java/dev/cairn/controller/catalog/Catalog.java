@@ -28,6 +28,7 @@ public final class Catalog {
   final CatalogIndex index;
   final CatalogSync sync;
   final Protection protection;
+  final StoreCache stores = new StoreCache();
   /** Full resync of every Etcd's catalog; between them, snapshot Lease renewals trigger incremental passes. */
   final Duration resyncPeriod;
   /** How often a refused (protected) deletion is looked at again. */

@@ -58,6 +58,7 @@ public final class CatalogReconciler implements Reconciler<Etcd>, Cleaner<Etcd> 
     String resumeAfter;
     String leaseMark;
     Instant retryAt;
+    Long generation;
     Duration backoff = FIRST_RETRY;
     String reportedFailure;
   }
@@ -87,7 +88,9 @@ public final class CatalogReconciler implements Reconciler<Etcd>, Cleaner<Etcd> 
   public UpdateControl<Etcd> reconcile(Etcd etcd, Context<Etcd> ctx) {
     String key = key(etcd);
     if (etcd.getSpec().getBackup() == null) {
+      // Without spec.backup there is no store to follow; existing records are left as they are.
       states.remove(key);
+      catalog.stores.forget(key);
       return UpdateControl.noUpdate();
     }
     State st = states.computeIfAbsent(key, k -> new State());
@@ -96,18 +99,22 @@ public final class CatalogReconciler implements Reconciler<Etcd>, Cleaner<Etcd> 
       return UpdateControl.<Etcd>noUpdate().rescheduleAfter(Duration.between(now, st.retryAt));
     }
     String mark = leaseMark(ctx);
-    boolean fullDue = st.lastFull == null || !now.isBefore(st.lastFull.plus(catalog.resyncPeriod));
+    // A changed spec may point at another store: start over with a full resync.
+    boolean fullDue = st.lastFull == null || !now.isBefore(st.lastFull.plus(catalog.resyncPeriod))
+        || !Objects.equals(st.generation, etcd.getMetadata().getGeneration());
     if (!fullDue && Objects.equals(mark, st.leaseMark)) {
       return UpdateControl.<Etcd>noUpdate().rescheduleAfter(Duration.between(now, st.lastFull.plus(catalog.resyncPeriod)));
     }
     String ns = etcd.getMetadata().getNamespace();
     String name = etcd.getMetadata().getName();
-    try (EtcdStore store = EtcdStore.open(catalog.client, etcd)) {
+    try {
+      EtcdStore store = catalog.stores.get(catalog.client, etcd);
       CatalogSync.Stats s;
       long t0 = System.nanoTime();
       if (fullDue) {
         s = catalog.sync.full(ns, name, store);
         st.lastFull = now;
+        st.generation = etcd.getMetadata().getGeneration();
         catalog.protection.learned(key, s.newestFullEnd(), now);
       } else {
         s = catalog.sync.incremental(ns, name, store, st.resumeAfter);
@@ -129,6 +136,7 @@ public final class CatalogReconciler implements Reconciler<Etcd>, Cleaner<Etcd> 
         st.reportedFailure = null;
       }
     } catch (IOException | RuntimeException e) {
+      catalog.stores.forget(key); // opened afresh next time
       String msg = "The snapshot catalog could not be brought in step with the backup store: " + e.getMessage()
           + ". The operator retries in " + st.backoff.toSeconds() + "s; check the store and the Secrets in"
           + " spec.backup.";
@@ -161,6 +169,7 @@ public final class CatalogReconciler implements Reconciler<Etcd>, Cleaner<Etcd> 
     String key = key(etcd);
     states.remove(key);
     catalog.protection.forget(key);
+    catalog.stores.forget(key);
     boolean purge = etcd.getSpec().getBackup() != null
         && etcd.getSpec().getDeletionPolicy().getBackups() == RetentionPolicy.DELETE;
     if (purge && !purged.contains(etcd.getMetadata().getUid())) {

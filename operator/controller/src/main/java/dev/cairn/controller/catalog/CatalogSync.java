@@ -252,18 +252,25 @@ public final class CatalogSync {
     private void createNow(StoreScan.Found f) throws IOException {
       SnapshotMetadata meta = null;
       String problem = null;
-      try (InputStream in = store.store().get(f.metadata().name())) {
-        byte[] json = in.readNBytes(MAX_METADATA_BYTES + 1);
-        if (json.length > MAX_METADATA_BYTES) {
-          problem = "The metadata file " + f.metadata().name() + " is larger than 1 MiB: not a cairn metadata file.";
-        } else {
-          meta = SnapshotMetadata.fromJson(json);
-        }
+      byte[] json;
+      try {
+        json = read(f.metadata().name());
       } catch (IOException e) {
         if (store.store().stat(f.metadata().name()).isEmpty()) {
           return; // deleted since it was listed (garbage collection): no record
         }
-        problem = "The metadata file " + f.metadata().name() + " could not be read: " + e.getMessage();
+        // Once more (a pooled connection the server had closed), then give up for this pass: a record
+        // is never made "not ready" because of a read that failed, only for content that is wrong.
+        json = read(f.metadata().name());
+      }
+      if (json.length > MAX_METADATA_BYTES) {
+        problem = "The metadata file " + f.metadata().name() + " is larger than 1 MiB: not a cairn metadata file.";
+      } else {
+        try {
+          meta = SnapshotMetadata.fromJson(json);
+        } catch (IOException e) {
+          problem = "The metadata file " + f.metadata().name() + " is not valid: " + e.getMessage();
+        }
       }
       EtcdSnapshot record = SnapshotRecords.build(namespace, etcd, f.object(), f.name(), meta,
           store.location(f.object().name()), problem);
@@ -284,6 +291,12 @@ public final class CatalogSync {
         writes.wrote("EtcdSnapshot", "patch-status");
       }
       created.incrementAndGet();
+    }
+
+    private byte[] read(String name) throws IOException {
+      try (InputStream in = store.store().get(name)) {
+        return in.readNBytes(MAX_METADATA_BYTES + 1);
+      }
     }
 
     /** A record the listing did not show: removed only if its snapshot is really gone. */

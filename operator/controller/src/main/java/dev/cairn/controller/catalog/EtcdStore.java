@@ -64,21 +64,24 @@ public final class EtcdStore implements AutoCloseable {
   private final BackupStore store;
   private final String locationBase;
   private final MinioClient lister;
+  private final OkHttpClient listerHttp;
   private final String bucket;
   private final String keyPrefix;
   private volatile boolean unsorted;
 
-  private EtcdStore(BackupStore store, String locationBase, MinioClient lister, String bucket, String keyPrefix) {
+  private EtcdStore(BackupStore store, String locationBase, MinioClient lister, OkHttpClient listerHttp, String bucket,
+      String keyPrefix) {
     this.store = store;
     this.locationBase = locationBase;
     this.lister = lister;
+    this.listerHttp = listerHttp;
     this.bucket = bucket;
     this.keyPrefix = keyPrefix;
   }
 
   /** Wraps a store that is already open (tests, local tools); listing goes through the store. */
   public static EtcdStore of(BackupStore store, String locationBase) {
-    return new EtcdStore(store, locationBase, null, null, null);
+    return new EtcdStore(store, locationBase, null, null, null, null);
   }
 
   /**
@@ -101,7 +104,7 @@ public final class EtcdStore implements AutoCloseable {
       Path dir = url.localDirectory().get();
       // A Local store is a directory on the members' hosts; the operator sees it only where it runs on
       // the same machine (local mode). Elsewhere the directory is simply empty to it.
-      return new EtcdStore(new LocalStore(dir), "file://" + dir + "/", null, null, null);
+      return new EtcdStore(new LocalStore(dir), "file://" + dir + "/", null, null, null, null);
     }
     S3Config fromUrl = url.s3().orElseThrow();
     Path ca = null;
@@ -139,17 +142,18 @@ public final class EtcdStore implements AutoCloseable {
     S3Store store = new S3Store(cfg, creds);
     Provider provider = ak != null ? new StaticProvider(ak, sk, st)
         : new ChainedProvider(new AwsEnvironmentProvider(), new IamAwsProvider(null, null));
+    OkHttpClient http = httpClient(caPem);
     MinioClient lister = MinioClient.builder()
         .endpoint(cfg.endpointOrDefault().toString())
         .region(cfg.regionOrDefault())
         .credentialsProvider(provider)
-        .httpClient(httpClient(caPem), true)
+        .httpClient(http, true)
         .build();
     if (cfg.pathStyle()) {
       lister.disableVirtualStyleEndpoint();
     }
     String keyPrefix = cfg.prefix().isEmpty() ? "" : cfg.prefix() + "/";
-    return new EtcdStore(store, "s3://" + cfg.bucket() + "/" + keyPrefix, lister, cfg.bucket(), keyPrefix);
+    return new EtcdStore(store, "s3://" + cfg.bucket() + "/" + keyPrefix, lister, http, cfg.bucket(), keyPrefix);
   }
 
   public BackupStore store() {
@@ -166,27 +170,37 @@ public final class EtcdStore implements AutoCloseable {
     return store.describe();
   }
 
-  /** Up to {@code limit} names after {@code startAfter}, ascending; at most one page is held in memory. */
+  /**
+   * Up to {@code limit} names after {@code startAfter}, ascending; at most one page is held in memory.
+   * One request per call: the next page starts after this page's last key (some servers, S3Proxy among
+   * them, refuse {@code start-after} together with a continuation token).
+   */
   public StorePage list(String startAfter, int limit) throws IOException {
     if (lister == null || unsorted) {
       return store.list(startAfter, limit);
     }
+    int max = Math.min(limit, 1000);
     List<StoredObject> page = new ArrayList<>();
     String last = startAfter;
+    String lastKey = null;
+    int raw = 0;
     try {
-      ListObjectsArgs.Builder b = ListObjectsArgs.builder().bucket(bucket).prefix(keyPrefix).recursive(true)
-          .maxKeys(Math.min(limit + 1, 1000));
+      ListObjectsArgs.Builder b = ListObjectsArgs.builder().bucket(bucket).prefix(keyPrefix).recursive(true).maxKeys(max);
       if (startAfter != null) {
         b.startAfter(keyPrefix + startAfter);
       }
-      for (Result<Item> r : lister.listObjects(b.build())) {
-        Item it = r.get();
-        String k = it.objectName();
-        if (it.isDir() || !k.startsWith(keyPrefix)) {
+      java.util.Iterator<Result<Item>> it = lister.listObjects(b.build()).iterator();
+      // Stop at max keys without asking the iterator for more: that would be a second request.
+      while (raw < max && it.hasNext()) {
+        Item item = it.next().get();
+        raw++;
+        String k = item.objectName();
+        if (!k.startsWith(keyPrefix)) {
           continue;
         }
         String name = k.substring(keyPrefix.length());
-        if (name.isEmpty() || name.contains("/") || name.startsWith(".")) {
+        lastKey = name;
+        if (item.isDir() || name.isEmpty() || name.contains("/") || name.startsWith(".")) {
           continue;
         }
         if (last != null && name.compareTo(last) <= 0) {
@@ -195,21 +209,26 @@ public final class EtcdStore implements AutoCloseable {
           unsorted = true;
           return store.list(startAfter, limit);
         }
-        if (page.size() == limit) {
-          return new StorePage(page, Optional.of(page.get(page.size() - 1).name()));
-        }
-        page.add(new StoredObject(name, it.size(), it.lastModified().toInstant()));
+        page.add(new StoredObject(name, item.size(), item.lastModified().toInstant()));
         last = name;
       }
+    } catch (io.minio.errors.ErrorResponseException e) {
+      throw new IOException("cannot list " + store.describe() + ": S3 error " + e.errorResponse().code() + " ("
+          + e.errorResponse().message() + ")", e);
     } catch (Exception e) {
       throw new IOException("cannot list " + store.describe() + ": " + e, e);
     }
-    return new StorePage(page, Optional.empty());
+    return new StorePage(page, raw == max && lastKey != null ? Optional.of(lastKey) : Optional.empty());
   }
 
+  /** Releases the connections and threads of both S3 clients. */
   @Override
   public void close() {
     store.close();
+    if (listerHttp != null) {
+      listerHttp.dispatcher().executorService().shutdown();
+      listerHttp.connectionPool().evictAll();
+    }
   }
 
   private static IOException missingKey(String ns, String secret, String key) {
@@ -260,11 +279,12 @@ public final class EtcdStore implements AutoCloseable {
   }
 
   private static OkHttpClient httpClient(byte[] caPem) throws IOException {
+    // Listing is idempotent: a pooled connection the server closed while idle is simply retried.
     OkHttpClient.Builder b = new OkHttpClient.Builder()
         .connectTimeout(10, TimeUnit.SECONDS)
         .readTimeout(1, TimeUnit.MINUTES)
         .writeTimeout(1, TimeUnit.MINUTES)
-        .retryOnConnectionFailure(false);
+        .retryOnConnectionFailure(true);
     if (caPem != null) {
       try {
         KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());

@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
  * <p>Record names are {@code <namespace>.<etcd>.<base name in lower case>}, for example {@code
  * platform.orders.0000000000000048213-full-0000000000000000000-20250101t060000000z}: unique per stored
  * snapshot (the base name holds end revision, kind, start revision and creation time), at most 174
- * characters (namespace 63, Etcd 45, base 62), and sorted like the store's own names, so one Etcd's
+ * characters (namespace 63, Etcd 45, base up to 64), and sorted like the store's own names, so one Etcd's
  * records and its store listing can be walked side by side.
  */
 public final class SnapshotRecords {

@@ -183,19 +183,17 @@ final class ClusterOps {
   }
 
   /**
-   * Deletes every member Lease but a fresh one for {@code keep}: old holder identities (IDs, cluster,
-   * roles of the lost cluster) must not count for the new one. A Lease of {@code keep} already renewed
-   * after {@code since} is the fresh one and stays.
+   * Deletes every member Lease but a fresh (empty) one for {@code keep}: old holder identities (IDs,
+   * cluster, roles of the lost cluster) must not count for the new one. Runs while no member pod
+   * exists, so an empty Lease of {@code keep} can only be the one made here by an earlier run.
    */
-  void resetMemberLeases(Etcd etcd, int keep, Instant since) {
+  void resetMemberLeases(Etcd etcd, int keep) {
     String keepName = Names.memberLease(etcd, keep);
     boolean fresh = false;
     for (Lease l : memberLeases(etcd).values()) {
       boolean mine = l.getMetadata().getName().equals(keepName);
-      boolean renewedSince = l.getSpec() != null && l.getSpec().getRenewTime() != null
-          && l.getSpec().getRenewTime().toInstant().isAfter(since);
       boolean empty = l.getSpec() == null || l.getSpec().getHolderIdentity() == null;
-      if (mine && (renewedSince || empty)) {
+      if (mine && empty) {
         fresh = true;
         continue;
       }

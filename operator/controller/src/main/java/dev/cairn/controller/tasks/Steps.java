@@ -257,7 +257,7 @@ final class Steps {
       return Outcome.waiting("Waiting for the member pods to terminate before their volumes go.");
     }
     List<String> left = run.ops().deleteVolumesExcept(e, p.ordinal());
-    run.ops().resetMemberLeases(e, p.ordinal(), run.stepStarted);
+    run.ops().resetMemberLeases(e, p.ordinal());
     run.ops().initialClusterOf(e, p.ordinal());
     run.ops().writeDirective(e, p.directive(run.task.getMetadata().getUid()));
     if (p.restore()) {

@@ -68,7 +68,15 @@ public final class TaskReconciler implements Reconciler<EtcdOpsTask> {
   }
 
   @Override
-  public UpdateControl<EtcdOpsTask> reconcile(EtcdOpsTask task, Context<EtcdOpsTask> ctx) {
+  public UpdateControl<EtcdOpsTask> reconcile(EtcdOpsTask cached, Context<EtcdOpsTask> ctx) {
+    // The informer's copy can lag this reconciler's own last status write (an event queued meanwhile
+    // carries an older version): a step must never be decided on an old status, so read it fresh.
+    EtcdOpsTask task = tasks.client.resources(EtcdOpsTask.class).inNamespace(cached.getMetadata().getNamespace())
+        .withName(cached.getMetadata().getName()).get();
+    if (task == null) {
+      tasks.calls.remove(cached.getMetadata().getUid());
+      return UpdateControl.noUpdate();
+    }
     Instant now = tasks.clock.instant();
     EtcdOpsTaskStatus st = copy(task.getStatus());
     TaskPhase phase = st.getPhase() == null ? TaskPhase.PENDING : st.getPhase();

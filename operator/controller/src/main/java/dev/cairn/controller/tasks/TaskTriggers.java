@@ -100,8 +100,13 @@ public final class TaskTriggers implements Reconciler<Etcd> {
     return next == null ? UpdateControl.noUpdate() : UpdateControl.<Etcd>noUpdate().rescheduleAfter(next);
   }
 
-  private void operationAnnotation(Etcd etcd, Instant now) {
-    String op = etcd.getMetadata().getAnnotations() == null ? null
+  private void operationAnnotation(Etcd cached, Instant now) {
+    if (cached.getMetadata().getAnnotations() == null || cached.getMetadata().getAnnotations().get(Annotations.OPERATION) == null) {
+      return;
+    }
+    // Fresh: a cached copy may still show an annotation this reconciler removed a moment ago.
+    Etcd etcd = tasks.ops.etcd(cached.getMetadata().getNamespace(), cached.getMetadata().getName());
+    String op = etcd == null || etcd.getMetadata().getAnnotations() == null ? null
         : etcd.getMetadata().getAnnotations().get(Annotations.OPERATION);
     if (op == null) {
       return;

@@ -87,6 +87,15 @@ class CatalogIT {
       await("4 records", () -> objects(h, "cat").equals(Set.of(f1.object(), d1.object(), f2.object(), d2.object())),
           () -> objects(h, "cat").toString());
 
+      // The operator's own S3 listing, one request per page: small pages see the same snapshots.
+      try (EtcdStore es = EtcdStore.open(h.client, h.get("cat"))) {
+        for (int page : List.of(1, 2, 3, 1000)) {
+          List<String> seen = new java.util.ArrayList<>();
+          StoreScan.scan(es, null, page, f -> seen.add(f.object().name()));
+          assertEquals(List.of(f1.object(), d1.object(), f2.object(), d2.object()), seen, "page size " + page);
+        }
+      }
+
       EtcdSnapshot r = record(h, "cat", f2);
       assertEquals("pbkdf2-sha256$210000$c2FsdA$aGFzaA", r.getMetadata().getAnnotations().get(Annotations.TOKEN_HASH));
       assertEquals("s3://" + bucket + "/ns/cat/" + f2.object(), r.getSpec().getLocation());

@@ -137,6 +137,13 @@ class RecoverQuorumIT {
         assertNotNull(s.getFinishedAt());
         assertNotNull(s.getMessage());
       }
+      // Each step finished exactly once, restarts or not.
+      for (String step : steps) {
+        long finished = w.client.v1().events().inNamespace(NS).list().getItems().stream()
+            .filter(ev -> "recover".equals(ev.getInvolvedObject().getName()) && "StepSucceeded".equals(ev.getReason())
+                && ev.getMessage().startsWith(step + ":")).count();
+        assertEquals(1, finished, step);
+      }
       assertEquals("True", done.getStatus().getConditions().get(0).getStatus());
       assertEquals("Succeeded", done.getStatus().getConditions().get(0).getReason());
       Etcd e = w.etcd("rq");

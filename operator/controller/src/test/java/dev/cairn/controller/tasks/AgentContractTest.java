@@ -1,0 +1,96 @@
+package dev.cairn.controller.tasks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.cairn.controller.etcd.AgentClient;
+import dev.cairn.controller.etcd.AgentException;
+import dev.cairn.controller.etcd.HttpAgentClient;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The wire contract the tasks rely on, as the real HTTP client speaks it to an agent-shaped server. */
+class AgentContractTest {
+
+  private HttpServer server;
+  private final List<String> requests = new CopyOnWriteArrayList<>();
+  private volatile int deltaStatus = 204;
+
+  @BeforeEach
+  void start() throws Exception {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/", ex -> {
+      requests.add(ex.getRequestMethod() + " " + ex.getRequestURI());
+      String path = ex.getRequestURI().getPath();
+      int code = 200;
+      String body = "";
+      switch (path) {
+        case "/member/status" -> body = "{\"memberID\":\"8e9e05c52164694d\",\"clusterID\":\"cdf818194e3a8c32\","
+            + "\"revision\":48213,\"etcdRunning\":false,\"dataDirPresent\":true}";
+        case "/snapshot/full" -> body = "{\"object\":\"0000000000000048213-full-0000000000000000000-20250101T060000000Z.db\","
+            + "\"endRevision\":48213,\"createdAt\":\"2025-01-01T06:00:00Z\"}";
+        case "/snapshot/delta" -> {
+          code = deltaStatus;
+          body = code == 409 ? "{\"error\":\"not the leader\"}" : "";
+        }
+        default -> code = 404;
+      }
+      byte[] b = body.getBytes(StandardCharsets.UTF_8);
+      ex.sendResponseHeaders(code, b.length == 0 ? -1 : b.length);
+      if (b.length > 0) {
+        try (OutputStream o = ex.getResponseBody()) {
+          o.write(b);
+        }
+      }
+      ex.close();
+    });
+    server.start();
+  }
+
+  @AfterEach
+  void stop() {
+    server.stop(0);
+  }
+
+  private AgentClient.Target target() {
+    return new AgentClient.Target(URI.create("http://127.0.0.1:" + server.getAddress().getPort()), null);
+  }
+
+  @Test
+  void memberStatusAndSnapshots() throws Exception {
+    AgentClient c = new HttpAgentClient(Duration.ofSeconds(2));
+    AgentClient.MemberReport r = c.memberStatus(target(), Duration.ofSeconds(5));
+    assertEquals(new AgentClient.MemberReport("8e9e05c52164694d", "cdf818194e3a8c32", 48213, false, true), r);
+
+    AgentClient.Snapshot s = c.snapshot(target(), true, false, Duration.ofSeconds(5)).orElseThrow();
+    assertEquals(48213, s.endRevision());
+    deltaStatus = 204;
+    assertTrue(c.snapshot(target(), false, false, Duration.ofSeconds(5)).isEmpty(), "204: nothing buffered");
+    deltaStatus = 409;
+    AgentException refused = assertThrows(AgentException.class,
+        () -> c.snapshot(target(), false, false, Duration.ofSeconds(5)));
+    assertTrue(refused.getMessage().contains("HTTP 409"), refused.getMessage());
+    c.snapshot(target(), true, true, Duration.ofSeconds(5));
+    assertEquals(List.of("GET /member/status", "POST /snapshot/full", "POST /snapshot/delta", "POST /snapshot/delta",
+        "POST /snapshot/full?final=true"), requests);
+  }
+
+  @Test
+  void anAgentThatIsNotThereIsAnError() {
+    AgentClient c = new HttpAgentClient(Duration.ofMillis(500));
+    server.stop(0);
+    AgentException e = assertThrows(AgentException.class, () -> c.memberStatus(target(), Duration.ofSeconds(1)));
+    assertFalse(e.getMessage().isBlank());
+  }
+}
