@@ -30,6 +30,41 @@ public final class CatalogBench {
 
   private CatalogBench() {}
 
+  /** The largest heap left after any collection, per phase (GC notifications). */
+  private static final class GcWatch {
+    private volatile long peak;
+    private final java.util.Set<String> heapPools = new java.util.HashSet<>();
+
+    GcWatch() {
+      for (var pool : ManagementFactory.getMemoryPoolMXBeans()) {
+        if (pool.getType() == java.lang.management.MemoryType.HEAP) {
+          heapPools.add(pool.getName());
+        }
+      }
+      for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+        ((javax.management.NotificationEmitter) gc).addNotificationListener((n, h) -> {
+          if (!com.sun.management.GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(n.getType())) {
+            return;
+          }
+          var info = com.sun.management.GarbageCollectionNotificationInfo.from(
+              (javax.management.openmbean.CompositeData) n.getUserData());
+          long used = info.getGcInfo().getMemoryUsageAfterGc().entrySet().stream()
+              .filter(e -> heapPools.contains(e.getKey())).mapToLong(e -> e.getValue().getUsed()).sum();
+          if (used > peak) {
+            peak = used;
+          }
+        }, null, null);
+      }
+    }
+
+    /** The peak since the last call, in MiB. */
+    long takePeak() {
+      long p = peak;
+      peak = 0;
+      return p >> 20;
+    }
+  }
+
   public static void main(String[] args) throws Exception {
     String api = args[0];
     URI s3 = URI.create(args[1]);
@@ -55,6 +90,7 @@ public final class CatalogBench {
     OperatorConfig cfg = OperatorConfig.builder().maxReconcileInterval(Duration.ofHours(1)).build();
     AtomicLong writes = new AtomicLong();
 
+    GcWatch gc = new GcWatch();
     Operator op = operator(client);
     Catalog catalog = Catalog.register(op, client, cfg, "bench", Clock.systemUTC(), (k, v) -> writes.incrementAndGet());
     op.start();
@@ -72,11 +108,14 @@ public final class CatalogBench {
     double build = (lastWrite[0] - t0) / 1e9;
     System.out.printf("RESULT first build: %d records (%d API writes) in %.1f s, %.0f records/s; operator CPU %.1f s%n",
         catalog.index().records(), writes.get(), build, n / build, cpuSeconds());
-    System.out.printf("RESULT heap after the first build, after GC: %d MiB%n", usedAfterGc());
+    System.out.printf("RESULT heap during the first build: peak after GC %d MiB; after it, after GC: %d MiB%n",
+        gc.takePeak(), usedAfterGc());
+    gc.takePeak();
 
     Etcd live = client.resources(Etcd.class).inNamespace("ns").withName("bench").get();
     List<Double> times = new ArrayList<>();
     long before = writes.get();
+    double cpu0 = cpuSeconds();
     CatalogSync.Stats last = null;
     for (int i = 0; i < 3; i++) {
       long t = System.nanoTime();
@@ -86,9 +125,23 @@ public final class CatalogBench {
       times.add((System.nanoTime() - t) / 1e9);
     }
     Collections.sort(times);
-    System.out.printf("RESULT full resync of an unchanged store: median %.2f s (runs %s), %s, %d API writes%n",
-        times.get(1), times, last.summary(), writes.get() - before);
-    System.out.printf("RESULT heap after the resyncs, after GC: %d MiB%n", usedAfterGc());
+    System.out.printf("RESULT full resync of an unchanged store: median %.2f s (runs %s), %s, %d API writes;"
+        + " operator CPU %.1f s for the 3%n", times.get(1), times, last.summary(), writes.get() - before, cpuSeconds() - cpu0);
+    System.out.printf("RESULT heap during the resyncs: peak after GC %d MiB; after them, after GC: %d MiB%n",
+        gc.takePeak(), usedAfterGc());
+    gc.takePeak();
+    // The floor: the same listing as plain MinIO paging with continuation tokens, nothing else done.
+    long tf = System.nanoTime();
+    io.minio.MinioClient raw = io.minio.MinioClient.builder().endpoint(s3.toString()).region(S3Server.REGION)
+        .credentials(S3Server.ACCESS_KEY, S3Server.SECRET_KEY).build();
+    long keys = 0;
+    for (var r : raw.listObjects(io.minio.ListObjectsArgs.builder().bucket(bucket).prefix("ns/bench/").recursive(true)
+        .maxKeys(1000).build())) {
+      r.get();
+      keys++;
+    }
+    System.out.printf("RESULT floor: listing the %d keys with plain MinIO paging takes %.2f s on this S3Proxy%n", keys,
+        (System.nanoTime() - tf) / 1e9);
 
     op.stop();
     long t1 = System.nanoTime();
@@ -102,8 +155,9 @@ public final class CatalogBench {
     }
     System.out.printf("RESULT restart: informers synced (%d records) in %.1f s, then a full resync in %.2f s: %s%n",
         c2.index().records(), relist, (System.nanoTime() - t2) / 1e9, last.summary());
-    System.out.printf("RESULT heap after the restart, after GC: %d MiB (limit %d MiB)%n", usedAfterGc(),
-        Runtime.getRuntime().maxMemory() >> 20);
+    System.out.printf("RESULT heap during the restart (informer relist: the mock server ignores the list limit and"
+        + " answers all records at once): peak after GC %d MiB; after it, after GC: %d MiB (limit %d MiB)%n",
+        gc.takePeak(), usedAfterGc(), Runtime.getRuntime().maxMemory() >> 20);
     again.stop();
     client.close();
     System.exit(0);
