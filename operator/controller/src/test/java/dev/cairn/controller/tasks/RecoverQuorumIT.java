@@ -113,20 +113,10 @@ class RecoverQuorumIT {
       w.agents.unreachable.add("rq-1");
       w.agents.reports.put("rq-2", new MemberReport("a2", clusterId, 120, false, true));
 
-      EtcdOpsTask t = TaskWorld.task("recover", "rq", TaskType.RECOVER_QUORUM);
-      t.getMetadata().setAnnotations(new java.util.HashMap<>(java.util.Map.of(TaskReconciler.PAUSE_BEFORE_STEP,
-          Steps.SUSPEND_RECONCILE)));
-      w.create(t);
       List<String> steps = List.of(Steps.CHECK_QUORUM_LOST, Steps.SUSPEND_RECONCILE, Steps.SELECT_SOURCE,
           Steps.SCALE_TO_ZERO, Steps.PREPARE_MEMBERS, Steps.START_MEMBER, Steps.RESUME_RECONCILE, Steps.VERIFY_MEMBERS);
-      for (int i = 1; i < steps.size(); i++) {
-        String next = steps.get(i);
-        w.awaitPausedBefore("recover", next);
-        assertEquals(steps, TaskWorld.stepNames(w.task("recover")));
-        afterStep(w, steps.get(i - 1), clusterId);
-        w.restartOperator();
-        w.pauseBefore("recover", i + 1 < steps.size() ? steps.get(i + 1) : null);
-      }
+      w.runWithRestarts(TaskWorld.task("recover", "rq", TaskType.RECOVER_QUORUM), steps,
+          step -> afterStep(w, step, clusterId));
       w.awaitPhase("recover", TaskPhase.SUCCEEDED, LONG);
       assertEquals(steps.size() - 1, w.restarts);
 
@@ -139,10 +129,7 @@ class RecoverQuorumIT {
       }
       // Each step finished exactly once, restarts or not.
       for (String step : steps) {
-        long finished = w.client.v1().events().inNamespace(NS).list().getItems().stream()
-            .filter(ev -> "recover".equals(ev.getInvolvedObject().getName()) && "StepSucceeded".equals(ev.getReason())
-                && ev.getMessage().startsWith(step + ":")).count();
-        assertEquals(1, finished, step);
+        assertEquals(1, w.finishedEvents("recover", step), step);
       }
       assertEquals("True", done.getStatus().getConditions().get(0).getStatus());
       assertEquals("Succeeded", done.getStatus().getConditions().get(0).getReason());

@@ -180,6 +180,40 @@ final class TaskWorld implements AutoCloseable {
     }, () -> describe(task));
   }
 
+  /** What a test checks while a task is held after a step. */
+  @FunctionalInterface
+  interface AfterStep {
+    void check(String step) throws Exception;
+  }
+
+  /**
+   * Creates {@code task} held before its second step, then for every pair of steps: waits until it is
+   * held before the next one, runs {@code check} on the step just done, restarts the operator, and lets
+   * the task go on to the step after. Returns once the last step may run (the caller waits for the end).
+   */
+  void runWithRestarts(EtcdOpsTask task, List<String> steps, AfterStep check) throws Exception {
+    task.getMetadata().setAnnotations(new java.util.HashMap<>(Map.of(TaskReconciler.PAUSE_BEFORE_STEP, steps.get(1))));
+    create(task);
+    String name = task.getMetadata().getName();
+    for (int i = 1; i < steps.size(); i++) {
+      awaitPausedBefore(name, steps.get(i));
+      if (!steps.equals(stepNames(task(name)))) {
+        throw new AssertionError("steps " + stepNames(task(name)) + ", expected " + steps);
+      }
+      check.check(steps.get(i - 1));
+      restartOperator();
+      pauseBefore(name, i + 1 < steps.size() ? steps.get(i + 1) : null);
+    }
+  }
+
+  /** How many times each step of a task was reported finished (StepSucceeded/StepSkipped events). */
+  long finishedEvents(String task, String step) {
+    return client.v1().events().inNamespace(NS).list().getItems().stream()
+        .filter(ev -> task.equals(ev.getInvolvedObject().getName())
+            && ("StepSucceeded".equals(ev.getReason()) || "StepSkipped".equals(ev.getReason()))
+            && ev.getMessage().startsWith(step + ":")).count();
+  }
+
   String describe(String task) {
     EtcdOpsTask t = task(task);
     return t == null ? "task " + task + " missing" : "status " + t.getStatus();

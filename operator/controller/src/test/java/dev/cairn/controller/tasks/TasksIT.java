@@ -203,6 +203,48 @@ class TasksIT {
     }
   }
 
+  /** Restore and Snapshot resume too: the operator restarted between every pair of their steps. */
+  @Test
+  void restoreAndSnapshotResumeAfterARestartBetweenEveryPairOfSteps() throws Exception {
+    String bucket = s3.createBucket();
+    StoredSnapshots store = StoredSnapshots.s3(s3, bucket, NS, "again");
+    store.full(300);
+    store.delta(301, 350);
+    try (TaskWorld w = TaskWorld.start()) {
+      StoredSnapshots.createCredentials(w.client, NS);
+      w.create(StoredSnapshots.s3Backup(Harness.etcd("again"), s3, bucket));
+      w.awaitEtcdReady("again");
+
+      EtcdOpsTask restore = TaskWorld.task("back-to-320", "again", TaskType.RESTORE);
+      restore.getSpec().setRestore(new RestoreConfig());
+      restore.getSpec().getRestore().setRevision(320L);
+      List<String> steps = List.of(Steps.PREFLIGHT, Steps.SUSPEND_RECONCILE, Steps.SCALE_TO_ZERO, Steps.PREPARE_MEMBERS,
+          Steps.START_MEMBER, Steps.RESUME_RECONCILE, Steps.VERIFY_MEMBERS);
+      w.runWithRestarts(restore, steps, step -> {
+        if (step.equals(Steps.PREPARE_MEMBERS)) {
+          String d = w.client.configMaps().inNamespace(NS).withName("again-bootstrap").get().getData().get("directive.json");
+          assertTrue(d.contains("\"action\":\"RestoreFromStore\",\"member\":\"again-0\",\"snapshot\":null,"
+              + "\"revision\":320"), d);
+        }
+      });
+      w.awaitPhase("back-to-320", TaskPhase.SUCCEEDED, Duration.ofSeconds(60));
+      for (String step : steps) {
+        assertEquals(1, w.finishedEvents("back-to-320", step), step);
+      }
+      assertEquals(7, w.task("back-to-320").getStatus().getSteps().stream()
+          .filter(s -> s.getState() == StepState.SUCCEEDED).count());
+
+      w.agents.etcd = "again";
+      w.agents.store = store;
+      EtcdOpsTask snap = TaskWorld.task("snap-again", "again", TaskType.SNAPSHOT);
+      w.runWithRestarts(snap, List.of(Steps.TAKE_SNAPSHOT, Steps.AWAIT_CATALOG_ENTRY), step -> { });
+      w.awaitPhase("snap-again", TaskPhase.SUCCEEDED);
+      assertEquals(1, w.agents.calls.stream().filter(c -> c.startsWith("snapshot full")).count(), "one snapshot taken");
+      assertTrue(w.step("snap-again", Steps.AWAIT_CATALOG_ENTRY).getMessage().startsWith("Catalogued as EtcdSnapshot"));
+      assertEquals(7, w.restarts, "6 restarts in the restore, 1 in the snapshot");
+    }
+  }
+
   private interface Io<T> {
     T get() throws Exception;
   }
