@@ -304,6 +304,16 @@ final class Steps {
       return Outcome.waiting(p.member() + " answers at revision " + r.revision() + ", below the expected "
           + p.expectedRevision() + "; waiting (a restore may still be replaying deltas).");
     }
+    boolean olderTarget = p.restore() && (p.snapshot() != null || p.revision() != null) && p.storeRevision() != null
+        && p.storeRevision() > p.expectedRevision();
+    if (olderTarget && r.revision() >= p.storeRevision()) {
+      // Clients reach the member only once it is ready, moments before this look: being at the newest
+      // backup's revision already means it was restored to the newest chain, not to the state asked for.
+      throw new StepFailure(p.member() + " came up at revision " + r.revision() + ", at or above the newest backup ("
+          + p.storeRevision() + "), not at the requested " + (p.snapshot() != null ? "snapshot " + p.snapshot()
+          : "revision " + p.revision()) + " (revision " + p.expectedRevision() + "): the member was not restored to"
+          + " the requested state. The spec reconcile stays suspended; check the agent's log.");
+    }
     return Outcome.done(p.member() + " is ready and leads a one-member cluster at revision " + r.revision()
         + (r.clusterId() != null ? " (cluster " + r.clusterId() + ")" : "") + ".");
   }
@@ -367,6 +377,7 @@ final class Steps {
       String object;
       long expected;
       String target;
+      Chain c = chainTo(store, rc.getRevision() != null ? rc.getRevision() : Long.MAX_VALUE);
       if (rc.getSnapshotName() != null) {
         EtcdSnapshot rec = run.tasks.client.resources(EtcdSnapshot.class).withName(rc.getSnapshotName()).get();
         if (rec == null) {
@@ -383,7 +394,6 @@ final class Steps {
         target = "snapshot " + object + " (EtcdSnapshot " + rc.getSnapshotName() + ", revision " + expected + ")";
       } else {
         long rev = rc.getRevision();
-        Chain c = chainTo(store, rev);
         if (c.base == null) {
           throw new StepFailure("No full snapshot at or below revision " + rev + " in " + store.describe()
               + ": revision " + rev + " cannot be restored. Nothing was changed.");
@@ -397,7 +407,7 @@ final class Steps {
         target = "revision " + rev + " (full snapshot " + object + " and the deltas after it)";
       }
       String tokenNote = tokenPreflight(run, e, store, object, allow);
-      Plan plan = new Plan(Action.RESTORE_FROM_STORE.value(), 0, Names.pod(e, 0), null, null,
+      Plan plan = new Plan(Action.RESTORE_FROM_STORE.value(), 0, Names.pod(e, 0), null, c.newestEnd,
           rc.getSnapshotName() != null ? object : null, rc.getRevision(), expected, allow);
       run.recordPlan(plan);
       return Outcome.done("Restoring " + target + " into member 0. " + tokenNote);
@@ -410,6 +420,7 @@ final class Steps {
   private static final class Chain {
     SnapshotName base;
     long coveredTo = -1;
+    long newestEnd;
   }
 
   private static Chain chainTo(EtcdStore store, long revision) throws IOException {
@@ -437,6 +448,7 @@ final class Steps {
   }
 
   private static void extend(Chain c, SnapshotName n, long revision) {
+    c.newestEnd = Math.max(c.newestEnd, n.endRevision());
     if (n.kind() == SnapshotKind.FULL) {
       if (n.endRevision() <= revision) {
         c.base = n;

@@ -220,6 +220,7 @@ class TasksIT {
       restore.getSpec().getRestore().setRevision(320L);
       List<String> steps = List.of(Steps.PREFLIGHT, Steps.SUSPEND_RECONCILE, Steps.SCALE_TO_ZERO, Steps.PREPARE_MEMBERS,
           Steps.START_MEMBER, Steps.RESUME_RECONCILE, Steps.VERIFY_MEMBERS);
+      w.agents.revision.set(320); // what the member restored to revision 320 reports
       w.runWithRestarts(restore, steps, step -> {
         if (step.equals(Steps.PREPARE_MEMBERS)) {
           String d = w.client.configMaps().inNamespace(NS).withName("again-bootstrap").get().getData().get("directive.json");
@@ -233,6 +234,21 @@ class TasksIT {
       }
       assertEquals(7, w.task("back-to-320").getStatus().getSteps().stream()
           .filter(s -> s.getState() == StepState.SUCCEEDED).count());
+
+      // A member that comes up at the newest backup instead of the older state asked for is no success.
+      EtcdOpsTask undone = TaskWorld.task("undone", "again", TaskType.RESTORE);
+      undone.getSpec().setRestore(new RestoreConfig());
+      undone.getSpec().getRestore().setRevision(310L);
+      w.agents.revision.set(1000);
+      w.create(undone);
+      w.awaitPhase("undone", TaskPhase.FAILED, Duration.ofSeconds(60));
+      String why = w.step("undone", Steps.START_MEMBER).getMessage();
+      assertTrue(why.startsWith("again-0 came up at revision 1000, at or above the newest backup (350), not at the"
+          + " requested revision 310"), why);
+      assertTrue(reason(w, "undone").contains("stays suspended by this task"), reason(w, "undone"));
+      w.client.resource(w.task("undone")).delete(); // hands the cluster back
+      await("resumed", () -> w.etcd("again").getStatus().getReconcileSuspendedBy() == null);
+      w.awaitEtcdReady("again");
 
       w.agents.etcd = "again";
       w.agents.store = store;
