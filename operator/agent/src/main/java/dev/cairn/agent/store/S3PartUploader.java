@@ -24,7 +24,10 @@ import org.slf4j.LoggerFactory;
  * {@link #finish()} completes the upload; a stream shorter than one part is sent as a single PUT.
  *
  * <p>MinIO's own putObject of a stream uploads one part at a time; on a store that answers each
- * part slowly (hashing it, writing it) overlapping parts is most of the speed-up.
+ * part slowly (hashing it, writing it) overlapping parts is most of the speed-up. Parts go to MinIO
+ * as streams, not arrays: an array part gets an extra MD5 pass (about 1 CPU second more per GiB,
+ * measured), while the stream's copy costs only garbage (a buffer growing by doubling). Either way a
+ * 1.2 GiB full snapshot with 8 MiB parts, 3 in flight, runs in a 96 MiB heap and not in 64 MiB.
  */
 final class S3PartUploader extends OutputStream {
 
@@ -33,6 +36,9 @@ final class S3PartUploader extends OutputStream {
   static final int MAX_PARTS = 10_000;
 
   private final MinioAsyncClient client;
+  /** For the completion, which waits while some servers concatenate the parts. */
+  private final MinioAsyncClient completer;
+  private final long completeTimeoutMillis;
   private final String bucket;
   private final String key;
   private final String describe;
@@ -56,9 +62,11 @@ final class S3PartUploader extends OutputStream {
     void completed() throws Exception;
   }
 
-  S3PartUploader(MinioAsyncClient client, String bucket, String key, String describe, int partSize, int partsInFlight,
-      long timeoutMillis, UploadListener listener) {
+  S3PartUploader(MinioAsyncClient client, MinioAsyncClient completer, String bucket, String key, String describe,
+      int partSize, int partsInFlight, long timeoutMillis, long completeTimeoutMillis, UploadListener listener) {
     this.listener = listener;
+    this.completer = completer;
+    this.completeTimeoutMillis = completeTimeoutMillis;
     this.client = client;
     this.bucket = bucket;
     this.key = key;
@@ -172,8 +180,8 @@ final class S3PartUploader extends OutputStream {
         synchronized (parts) {
           list = parts.toArray(Part[]::new);
         }
-        client.completeMultipartUploadAsync(bucket, null, key, uploadId, list, null, null)
-            .get(timeoutMillis, TimeUnit.MILLISECONDS);
+        completer.completeMultipartUploadAsync(bucket, null, key, uploadId, list, null, null)
+            .get(completeTimeoutMillis, TimeUnit.MILLISECONDS);
         listener.completed();
       }
       done = true;

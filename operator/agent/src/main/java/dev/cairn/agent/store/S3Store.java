@@ -74,6 +74,14 @@ public final class S3Store implements BackupStore {
    * without it the parts of a crashed upload could not be found and aborted.
    */
   static final String UPLOAD_MARKER = ".upload-id";
+  /**
+   * Read timeout of requests whose answer waits until the server has copied or concatenated a whole
+   * object (CopyObject, UploadPartCopy, CompleteMultipartUpload): some servers (S3Proxy) send nothing
+   * until they are done, and a copy of GiBs on a busy server takes minutes. With the client's usual
+   * 2 minutes such a copy timed out, was retried from scratch while the server still ran the first,
+   * and a 1.2 GiB snapshot took 14 minutes (benchmark, loaded machine).
+   */
+  static final Duration WHOLE_OBJECT_TIMEOUT = Duration.ofMinutes(30);
   /** The largest object S3 copies in one request. */
   public static final long MAX_SINGLE_COPY = 5L * 1024 * 1024 * 1024;
 
@@ -111,6 +119,8 @@ public final class S3Store implements BackupStore {
   private final S3Config config;
   private final MinioClient client;
   private final MinioAsyncClient async;
+  /** The async client with {@link #WHOLE_OBJECT_TIMEOUT}; same connection pool. */
+  private final MinioAsyncClient wholeObject;
   private final Tuning tuning;
 
   public S3Store(S3Config config, S3Credentials credentials) throws IOException {
@@ -140,9 +150,18 @@ public final class S3Store implements BackupStore {
             .credentialsProvider(provider)
             .httpClient(http, true)
             .build();
+    this.wholeObject =
+        MinioAsyncClient.builder()
+            .endpoint(config.endpointOrDefault().toString())
+            .region(config.regionOrDefault())
+            .credentialsProvider(provider)
+            .httpClient(http, false)
+            .build();
+    wholeObject.setTimeout(http.connectTimeoutMillis(), http.writeTimeoutMillis(), WHOLE_OBJECT_TIMEOUT.toMillis());
     if (config.pathStyle()) {
       client.disableVirtualStyleEndpoint();
       async.disableVirtualStyleEndpoint();
+      wholeObject.disableVirtualStyleEndpoint();
     }
   }
 
@@ -318,8 +337,9 @@ public final class S3Store implements BackupStore {
   public StagedUpload stage(String owner) throws IOException {
     String name = TEMP_DIR + Temporaries.newBaseName(owner, java.time.Instant.now());
     String markerKey = key(name) + UPLOAD_MARKER;
-    S3PartUploader up = new S3PartUploader(async, config.bucket(), key(name), describe(), tuning.partSize(),
-        tuning.partsInFlight(), tuning.requestTimeout().toMillis(), new S3PartUploader.UploadListener() {
+    S3PartUploader up = new S3PartUploader(async, wholeObject, config.bucket(), key(name), describe(), tuning.partSize(),
+        tuning.partsInFlight(), tuning.requestTimeout().toMillis(), WHOLE_OBJECT_TIMEOUT.toMillis(),
+        new S3PartUploader.UploadListener() {
           @Override
           public void started(String uploadId) throws Exception {
             byte[] id = uploadId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -371,19 +391,26 @@ public final class S3Store implements BackupStore {
     BackupStore.checkName(name);
     String src = key(checkTemporary(temporary));
     Map<String, String> meta = userMetadata == null ? Map.of() : userMetadata;
+    // A retry after a timeout: the server may have finished the earlier copy after the client gave up.
+    Optional<StoredObject> before = stat(name);
+    if (before.isPresent() && before.get().size() == size) {
+      return;
+    }
     try {
       if (size <= tuning.singleCopyLimit()) {
-        client.copyObject(
+        wholeObject.copyObject(
             CopyObjectArgs.builder()
                 .bucket(config.bucket())
                 .object(key(name))
                 .source(CopySource.builder().bucket(config.bucket()).object(src).build())
                 .metadataDirective(Directive.REPLACE)
                 .userMetadata(meta)
-                .build());
+                .build()).get();
       } else {
         rangeCopy(src, key(name), size, meta);
       }
+    } catch (ExecutionException e) {
+      throw failure("put", name + " (copy of " + temporary + ")", e.getCause() instanceof Exception c ? c : e);
     } catch (Exception e) {
       throw failure("put", name + " (copy of " + temporary + ")", e);
     }
@@ -402,7 +429,7 @@ public final class S3Store implements BackupStore {
   private void rangeCopy(String srcKey, String dstKey, long size, Map<String, String> meta) throws Exception {
     com.google.common.collect.Multimap<String, String> headers = com.google.common.collect.HashMultimap.create();
     meta.forEach((k, v) -> headers.put("x-amz-meta-" + k, v));
-    long timeout = tuning.requestTimeout().toMillis();
+    long timeout = WHOLE_OBJECT_TIMEOUT.toMillis();
     String uploadId = async.createMultipartUploadAsync(config.bucket(), null, dstKey, headers, null)
         .get(timeout, TimeUnit.MILLISECONDS).result().uploadId();
     int count = (int) ((size + tuning.copyPartSize() - 1) / tuning.copyPartSize());
@@ -419,7 +446,7 @@ public final class S3Store implements BackupStore {
           throw new java.util.concurrent.TimeoutException("no range copy finished within " + timeout + " ms");
         }
         int number = i + 1;
-        async.uploadPartCopyAsync(config.bucket(), null, dstKey, uploadId, number, h, null).whenComplete((r, e) -> {
+        wholeObject.uploadPartCopyAsync(config.bucket(), null, dstKey, uploadId, number, h, null).whenComplete((r, e) -> {
           if (e != null) {
             failed.compareAndSet(null, e);
           } else {
@@ -434,7 +461,7 @@ public final class S3Store implements BackupStore {
       if (failed.get() != null) {
         throw failed.get() instanceof Exception ex ? ex : new IOException(failed.get());
       }
-      async.completeMultipartUploadAsync(config.bucket(), null, dstKey, uploadId, parts, null, null)
+      wholeObject.completeMultipartUploadAsync(config.bucket(), null, dstKey, uploadId, parts, null, null)
           .get(timeout, TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       try {
@@ -590,6 +617,11 @@ public final class S3Store implements BackupStore {
   public void close() {
     try {
       async.close();
+    } catch (Exception ignored) {
+      // releases the same pools as below
+    }
+    try {
+      wholeObject.close();
     } catch (Exception ignored) {
       // releases the same pools as below
     }
