@@ -45,6 +45,14 @@ class SnapshotServiceIT {
         S3Credentials.of(S3Server.ACCESS_KEY, S3Server.SECRET_KEY));
   }
 
+  private static long deltaCount(BackupStore store) {
+    try {
+      return SnapshotCatalog.of(store.listAll()).snapshots().stream().filter(e -> e.kind() == SnapshotKind.DELTA).count();
+    } catch (java.io.IOException e) {
+      return 0; // the store may be briefly busy; the await retries
+    }
+  }
+
   /** Flushes deltas until the store reaches the revision etcd is at now. */
   private static long flushTo(SnapshotService svc, Client c) throws Exception {
     long target = Harness.currentRevision(c);
@@ -88,6 +96,9 @@ class SnapshotServiceIT {
         second.start();
         await("writes after the restart", WAIT, () -> w.ops.get() > opsAtRestart + 300);
         await("second agent active", WAIT, second::isActive);
+        // How many deltas a given number of writes makes depends on how fast this machine is; wait
+        // for the cuts rather than for a fixed amount of work.
+        await("several deltas stored", WAIT, () -> deltaCount(store) > 3);
         w.close();
         flushTo(second, c);
         second.close();
