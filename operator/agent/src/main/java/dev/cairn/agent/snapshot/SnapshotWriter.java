@@ -228,11 +228,14 @@ public final class SnapshotWriter {
             staged.size(), staged.storedSha256() != null ? staged.storedSha256() : contentSha256, contentSha256,
             compression, key == null ? null : key.id(), source.etcdClusterId(), source.etcdMemberId(),
             source.member(), source.etcdVersion(), source.tokenHash(), eventCount, isFinal);
+    long t0 = System.nanoTime();
     try {
       backoff.run("copy of " + staged.temporaryName() + " to " + name.objectName() + " on " + store.describe(), () -> {
         store.publish(staged.temporaryName(), name.objectName(), staged.size(), meta.toUserMetadata());
         return null;
       }, keepTrying, onStoreFailure);
+      long t1 = System.nanoTime();
+      LOG.debug("{} copied to {} in {} ms", staged.temporaryName(), name.objectName(), (t1 - t0) / 1_000_000);
       if (!keepTrying.getAsBoolean()) {
         try {
           store.delete(name.objectName());
@@ -242,13 +245,17 @@ public final class SnapshotWriter {
         throw new Backoff.GaveUpException("upload of " + name.objectName() + " abandoned before its metadata", null);
       }
       byte[] json = meta.toJson();
+      long t2 = System.nanoTime();
       backoff.run("upload of " + name.metadataName() + " to " + store.describe(), () -> {
         store.put(name.metadataName(), new java.io.ByteArrayInputStream(json), json.length, java.util.Map.of());
         return null;
       }, keepTrying, onStoreFailure);
+      LOG.debug("{} written in {} ms", name.metadataName(), (System.nanoTime() - t2) / 1_000_000);
       return meta;
     } finally {
+      long t3 = System.nanoTime();
       deleteTemporaryQuietly(staged.temporaryName());
+      LOG.debug("{} deleted in {} ms", staged.temporaryName(), (System.nanoTime() - t3) / 1_000_000);
     }
   }
 

@@ -77,9 +77,10 @@ public final class S3Store implements BackupStore {
   /**
    * Read timeout of requests whose answer waits until the server has copied or concatenated a whole
    * object (CopyObject, UploadPartCopy, CompleteMultipartUpload): some servers (S3Proxy) send nothing
-   * until they are done, and a copy of GiBs on a busy server takes minutes. With the client's usual
-   * 2 minutes such a copy timed out, was retried from scratch while the server still ran the first,
-   * and a 1.2 GiB snapshot took 14 minutes (benchmark, loaded machine).
+   * until they are done, and a copy of GiBs on a busy server takes minutes. Under the client's usual
+   * 2 minutes such a copy times out and is retried from scratch while the server still runs the
+   * first; once a 1.2 GiB snapshot spent 14 minutes publishing that way (benchmark on a loaded
+   * machine; the likely cause, its log was not kept).
    */
   static final Duration WHOLE_OBJECT_TIMEOUT = Duration.ofMinutes(30);
   /** The largest object S3 copies in one request. */
