@@ -74,7 +74,7 @@ class AgentCommandIT {
       SnapshotCommandIT.Run r = cairn(dir, c.label(), S3_ENV, c.args());
       assertEquals(2, r.code(), c.label() + ": " + r.describe());
       assertTrue(r.err().contains(c.expect()), c.label() + ": stderr names the problem:\n" + r.describe());
-      assertEquals("", SnapshotCommandIT.stdout(r), c.label() + ": nothing on stdout");
+      assertEquals("", r.out(), c.label() + ": nothing on stdout");
       assertFalse(r.err().contains(S3Server.SECRET_KEY), "no secret in errors");
     }
   }
@@ -116,7 +116,7 @@ class AgentCommandIT {
       assertTrue(agent.waitFor(60, TimeUnit.SECONDS), "the agent did not stop within 60 s of SIGTERM");
       // The JVM reports a signal-initiated exit as 128 + 15 whatever the command returns.
       assertTrue(agent.exitValue() == 143 || agent.exitValue() == 0, "exit " + agent.exitValue());
-      String stdout = SnapshotCommandIT.stdout(new SnapshotCommandIT.Run(0, Files.readString(out), ""));
+      String stdout = Files.readString(out);
       assertEquals("cairn agent serving on /127.0.0.1:" + port, stdout.strip(), "stdout holds only the result line");
       String stderr = Files.readString(dir.resolve("agent.err"));
       assertTrue(stderr.lines().filter(l -> !l.isBlank()).allMatch(l -> l.startsWith("{")),

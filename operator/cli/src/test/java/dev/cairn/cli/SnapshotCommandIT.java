@@ -109,20 +109,9 @@ class SnapshotCommandIT {
         S3Credentials.of(S3Server.ACCESS_KEY, S3Server.SECRET_KEY));
   }
 
-  /**
-   * Stdout without logback's own start-up status report. Logback prints that report on stdout when
-   * its configuration has a warning, and the CLI's logback.xml always has one (of its two appenders,
-   * the one not chosen by CAIRN_LOG_FORMAT is "not referenced"). That is the config's issue, reported
-   * to its owner; the commands' own output and logs are what these tests hold to account.
-   */
-  static String stdout(Run r) {
-    return r.out().lines().filter(l -> !l.matches("\\d{2}:\\d{2}:\\d{2},\\d{3} \\|-.*"))
-        .collect(java.util.stream.Collectors.joining("\n"));
-  }
-
   /** Every line of stdout is part of one JSON document, and stderr carries the logs (JSON lines by default). */
   static JsonNode resultOnStdout(Run r) throws IOException {
-    JsonNode doc = JSON.readTree(stdout(r));
+    JsonNode doc = JSON.readTree(r.out());
     assertTrue(doc != null && doc.isObject(), "stdout is one JSON object:\n" + r.describe());
     assertFalse(r.out().contains("\"level\""), "log lines on stdout:\n" + r.describe());
     return doc;
@@ -159,7 +148,7 @@ class SnapshotCommandIT {
       Run r = cairn(dir, c.label(), Map.of(), c.args());
       assertEquals(2, r.code(), c.label() + ": " + r.describe());
       assertTrue(r.err().contains(c.expect()), c.label() + ": stderr names the problem:\n" + r.describe());
-      assertEquals("", stdout(r), c.label() + ": nothing on stdout");
+      assertEquals("", r.out(), c.label() + ": nothing on stdout");
     }
 
     try (S3Server s3 = S3Server.start(dir.resolve("s3")); EtcdCluster etcd = EtcdCluster.start(dir.resolve("etcd"), 1)) {
