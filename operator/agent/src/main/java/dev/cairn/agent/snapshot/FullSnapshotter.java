@@ -172,6 +172,9 @@ public final class FullSnapshotter {
     try {
       return upload.get();
     } catch (ExecutionException e) {
+      if (e.getCause() instanceof Error err) {
+        throw err; // out of memory and the like: a retry would only fail the same way
+      }
       Exception cause = e.getCause() instanceof Exception c ? c : new IOException(e.getCause());
       onStoreFailure.accept(cause);
       LOG.warn("upload of the full snapshot during the stream failed, retrying from the spool: {}", cause.getMessage());
