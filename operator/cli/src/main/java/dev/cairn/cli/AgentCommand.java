@@ -35,7 +35,7 @@ final class AgentCommand implements Runnable {
       mixinStandardHelpOptions = true,
       description = "Run the agent: snapshots (leader only), GC, lease renewal and the HTTP API, until stopped.",
       exitCodeListHeading = "%nExit codes:%n",
-      exitCodeList = {"0:stopped by a signal", "2:bad flags, or the store or etcd unreachable at start"})
+      exitCodeList = {"143:stopped by SIGTERM after a graceful shutdown (130: SIGINT)", "2:bad flags, or the store or etcd unreachable at start"})
   static final class Server implements Callable<Integer> {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Run the cairn operator: reconcile Etcd resources into running, backed-up etcd clusters.",
     exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {"0:stopped by a signal", "1:lost the leader election (a standby takes over)",
+    exitCodeList = {"143:stopped by SIGTERM after a graceful shutdown (130: SIGINT)", "1:lost the leader election (a standby takes over)",
         "2:bad flags, or the API server or the HTTP port unusable at start"})
 final class OperatorCommand implements Callable<Integer> {
 
