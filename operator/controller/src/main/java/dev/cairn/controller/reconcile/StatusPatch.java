@@ -1,13 +1,7 @@
 package dev.cairn.controller.reconcile;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cairn.api.v1alpha1.EtcdStatus;
-import java.util.Set;
-import java.util.TreeSet;
+import dev.cairn.controller.catalog.JsonPatches;
 
 /**
  * The status write: a JSON Patch (RFC 6902) on the status subresource touching only the top-level
@@ -20,32 +14,11 @@ import java.util.TreeSet;
  */
 public final class StatusPatch {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private StatusPatch() {}
 
   /** The patch from {@code before} to {@code after}; "[]" when they are equal. */
   public static String between(EtcdStatus before, EtcdStatus after) {
-    ArrayNode ops = JsonNodeFactory.instance.arrayNode();
-    JsonNode a = JSON.valueToTree(after);
-    if (before == null) {
-      ops.addObject().put("op", "add").put("path", "/status").set("value", a);
-      return ops.toString();
-    }
-    JsonNode b = JSON.valueToTree(before);
-    Set<String> fields = new TreeSet<>();
-    a.fieldNames().forEachRemaining(fields::add);
-    b.fieldNames().forEachRemaining(fields::add);
-    for (String f : fields) {
-      JsonNode av = a.get(f);
-      JsonNode bv = b.get(f);
-      if (av == null) {
-        ops.addObject().put("op", "remove").put("path", "/status/" + f);
-      } else if (!av.equals(bv)) {
-        ObjectNode op = ops.addObject().put("op", "add").put("path", "/status/" + f);
-        op.set("value", av);
-      }
-    }
-    return ops.toString();
+    // One diff for every status the controller writes (Etcd, EtcdSnapshot, EtcdOpsTask).
+    return JsonPatches.status(before, after);
   }
 }
