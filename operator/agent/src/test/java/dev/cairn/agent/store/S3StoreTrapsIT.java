@@ -84,6 +84,26 @@ class S3StoreTrapsIT {
     }
   }
 
+  private static void awaitQuietDisk(String bucket) throws Exception {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    java.util.Map<String, Long> last = Map.of();
+    while (true) {
+      java.util.Map<String, Long> now = new java.util.TreeMap<>();
+      java.nio.file.Path root = s3.baseDir().resolve(bucket);
+      for (String f : filesOnDisk(bucket)) {
+        now.put(f, java.nio.file.Files.size(root.resolve(f)));
+      }
+      if (now.size() > 1 && now.equals(last)) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the staged upload's parts never settled on S3Proxy's disk: " + now);
+      }
+      last = now;
+      Thread.sleep(300);
+    }
+  }
+
   private static byte[] random(int size, long seed) {
     byte[] b = new byte[size];
     new Random(seed).nextBytes(b);
@@ -229,6 +249,10 @@ class S3StoreTrapsIT {
       // multipart uploads (501), so the upload ID kept beside the temporary is what finds them.
       BackupStore.StagedUpload crashed = store.stage("m");
       crashed.stream().write(random(11 * MIB, 4));
+      // A crashed writer has no part in flight; this one still may. S3Proxy's filesystem backend
+      // cannot abort while a part is half written (it parses the part's temporary file name and
+      // answers 400), so wait until the parts on disk stop changing, as they would after a crash.
+      awaitQuietDisk(bucket);
       List<StoredObject> temps = store.listTemporary();
       assertEquals(List.of(crashed.temporaryName()), temps.stream().map(StoredObject::name).toList(),
           "an incomplete multipart upload is listed as a temporary");
