@@ -75,6 +75,8 @@ final class ContainerRunner {
   private boolean started;
   private boolean stopping;
   private boolean finished;
+  /** While true the container is not started again (see {@link #killAndHold}). */
+  private boolean held;
   private Process process;
   private final Set<ProcessHandle> tree = new LinkedHashSet<>();
   private Thread thread;
@@ -129,6 +131,26 @@ final class ContainerRunner {
     p.waitFor();
   }
 
+  /**
+   * A crash with something done to the pod's disk before the restart: SIGKILL to the tree, then
+   * {@code whileDown} runs while the container is kept from starting again, then the usual restart
+   * rules apply. Without the hold, a restart back-off of 1 s would race with the action.
+   */
+  void killAndHold(Runnable whileDown) throws InterruptedException {
+    synchronized (lock) {
+      held = true;
+    }
+    try {
+      kill();
+      whileDown.run();
+    } finally {
+      synchronized (lock) {
+        held = false;
+        lock.notifyAll();
+      }
+    }
+  }
+
   /** Stops for good: SIGTERM to the tree, SIGKILL after {@code grace}; returns when all are gone. */
   void stop(Duration grace) throws InterruptedException {
     Process p;
@@ -166,6 +188,11 @@ final class ContainerRunner {
     Duration backoff = options.initialRestartBackoff();
     try {
       while (true) {
+        synchronized (lock) {
+          while (held && !stopping) {
+            lock.wait();
+          }
+        }
         ContainerLaunch.Spec spec;
         try {
           spec = pod.launchSpec(container);

@@ -219,6 +219,21 @@ public final class PodRunner implements AutoCloseable {
     r.killContainer(container);
   }
 
+  /**
+   * As {@link #killContainer}, then runs {@code whileDown} (for example, damage to the pod's volume)
+   * before the container may start again; the restart rules apply after it. For tests of crashes
+   * that leave a disk behind in a given state.
+   */
+  public void killContainer(String namespace, String pod, String container, Runnable whileDown)
+      throws InterruptedException {
+    PodRuntime r = active.get(namespace + "/" + pod);
+    if (r == null) {
+      throw new IllegalArgumentException("pod " + namespace + "/" + pod + " is not running here (running: "
+          + active.keySet() + ")");
+    }
+    r.killContainerAndHold(container, whileDown);
+  }
+
   /** Asks for a pass soon (coalesced). */
   void requestSync() {
     wakeUp.offer(Boolean.TRUE);

@@ -356,6 +356,18 @@ final class PodRuntime implements ContainerRunner.Pod {
         + " (containers: " + runners.stream().map(ContainerRunner::name).toList() + ")");
   }
 
+  /** SIGKILL to one container's processes, then {@code whileDown} before it may restart. */
+  void killContainerAndHold(String container, Runnable whileDown) throws InterruptedException {
+    for (ContainerRunner r : runners) {
+      if (r.name().equals(container)) {
+        r.killAndHold(whileDown);
+        return;
+      }
+    }
+    throw new IllegalArgumentException("pod " + key + " has no running container " + container
+        + " (containers: " + runners.stream().map(ContainerRunner::name).toList() + ")");
+  }
+
   // ---- ContainerRunner.Pod
 
   @Override

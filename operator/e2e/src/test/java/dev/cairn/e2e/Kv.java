@@ -1,0 +1,91 @@
+package dev.cairn.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * etcd's JSON gateway ({@code /v3/kv/...} on the client port): puts, linearizable reads of a
+ * prefix, and reads of a prefix as it was at a past revision. Plain HTTP, as the local clusters
+ * here run without client TLS.
+ */
+final class Kv {
+
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private Kv() {}
+
+  /** Puts; returns the revision of the write once etcd acknowledged it, or throws. */
+  static long put(String ip, String key, String value) {
+    ObjectNode body = JSON.createObjectNode().put("key", b64(key)).put("value", b64(value));
+    return post(ip, "/v3/kv/put", body, Duration.ofSeconds(5)).path("header").path("revision").asLong();
+  }
+
+  /** Every key under {@code prefix} with its value (linearizable), read from this member. */
+  static Map<String, String> prefix(String ip, String prefix) {
+    return prefixAt(ip, prefix, 0);
+  }
+
+  /** Every key under {@code prefix} with its value as of {@code revision} (0: now). */
+  static Map<String, String> prefixAt(String ip, String prefix, long revision) {
+    ObjectNode body = JSON.createObjectNode().put("key", b64(prefix)).put("range_end", b64(rangeEnd(prefix)));
+    if (revision > 0) {
+      body.put("revision", revision);
+    }
+    JsonNode r = post(ip, "/v3/kv/range", body, Duration.ofSeconds(20));
+    Map<String, String> out = new TreeMap<>();
+    for (JsonNode kv : r.path("kvs")) {
+      out.put(unb64(kv.get("key").asText()), kv.has("value") ? unb64(kv.get("value").asText()) : "");
+    }
+    return out;
+  }
+
+  /** The member's current revision (from a range header). */
+  static long revision(String ip) {
+    ObjectNode body = JSON.createObjectNode().put("key", b64("\0")).put("limit", 1);
+    return post(ip, "/v3/kv/range", body, Duration.ofSeconds(5)).path("header").path("revision").asLong();
+  }
+
+  private static String rangeEnd(String prefix) {
+    byte[] b = prefix.getBytes(StandardCharsets.UTF_8);
+    b[b.length - 1]++;
+    return new String(b, StandardCharsets.UTF_8);
+  }
+
+  private static JsonNode post(String ip, String path, JsonNode body, Duration timeout) {
+    try {
+      HttpResponse<String> r = HTTP.send(
+          HttpRequest.newBuilder(URI.create("http://" + ip + ":2379" + path)).timeout(timeout)
+              .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(),
+          HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 200) {
+        throw new IllegalStateException("etcd at " + ip + " answered " + r.statusCode() + " to " + path + ": " + r.body());
+      }
+      return JSON.readTree(r.body());
+    } catch (IOException e) {
+      throw new IllegalStateException("etcd at " + ip + " is unreachable for " + path + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  private static String b64(String s) {
+    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String unb64(String s) {
+    return new String(Base64.getDecoder().decode(s), StandardCharsets.UTF_8);
+  }
+}
