@@ -31,8 +31,9 @@ public final class Annotations {
   public static final String OPERATION_SNAPSHOT_DELTA = "snapshot-delta";
 
   /**
-   * On an Etcd, {@code "true"}: the admission webhook lets anyone edit or delete the resources the
-   * operator manages for it. For emergencies only.
+   * On an Etcd, {@code "true"}: the resource-protection admission policy lets anyone edit or delete the
+   * resources the operator manages for it (the operator copies it onto them as the label
+   * {@link Labels#DISABLE_RESOURCE_PROTECTION}) and the operator stops reverting edits. For emergencies only.
    */
   public static final String DISABLE_RESOURCE_PROTECTION = PREFIX + "disable-resource-protection";
 

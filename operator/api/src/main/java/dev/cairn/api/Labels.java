@@ -56,6 +56,13 @@ public final class Labels {
   /** The Etcd's namespace, next to {@link #ETCD_NAME}. */
   public static final String ETCD_NAMESPACE = Annotations.PREFIX + "etcd-namespace";
 
+  /**
+   * {@code "true"} on every object the operator manages for an Etcd that carries the annotation
+   * {@link Annotations#DISABLE_RESOURCE_PROTECTION}: the admission policy cannot read the Etcd, so the
+   * operator copies the annotation onto each object it protects. Only the operator may add it.
+   */
+  public static final String DISABLE_RESOURCE_PROTECTION = Annotations.DISABLE_RESOURCE_PROTECTION;
+
   /** On an EtcdSnapshot: {@code Full} or {@code Delta}, for {@code kubectl get -l}. */
   public static final String SNAPSHOT_KIND = Annotations.PREFIX + "snapshot-kind";
 

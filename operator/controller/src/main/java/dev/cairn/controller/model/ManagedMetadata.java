@@ -2,6 +2,7 @@ package dev.cairn.controller.model;
 
 import dev.cairn.api.Labels;
 import dev.cairn.api.v1alpha1.Etcd;
+import dev.cairn.controller.protection.ResourceProtection;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
@@ -50,12 +51,15 @@ public final class ManagedMetadata {
         .build();
   }
 
-  /** Metadata of a managed object: name, the Etcd's namespace, component labels, owner reference. */
+  /**
+   * Metadata of a managed object: name, the Etcd's namespace, component labels (plus the
+   * resource-protection label while the Etcd disables protection), owner reference.
+   */
   public static ObjectMeta meta(Etcd etcd, String name, String component) {
     return new ObjectMetaBuilder()
         .withName(name)
         .withNamespace(etcd.getMetadata().getNamespace())
-        .withLabels(labels(etcd, component))
+        .withLabels(ResourceProtection.withLabel(labels(etcd, component), etcd))
         .withOwnerReferences(List.of(owner(etcd)))
         .build();
   }

@@ -1,6 +1,7 @@
 package dev.cairn.controller.reconcile;
 
 import dev.cairn.controller.model.MemberStatefulSet;
+import dev.cairn.controller.protection.ResourceProtection;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -34,11 +35,15 @@ public final class Drift {
 
   private Drift() {}
 
-  /** True when the desired labels, annotations or our owner reference are missing or different. */
+  /**
+   * True when the desired labels, annotations or our owner reference are missing or different, or the
+   * resource-protection label is there without being desired.
+   */
   static boolean metadataDiffers(HasMetadata actual, HasMetadata desired) {
     ObjectMeta a = actual.getMetadata();
     ObjectMeta d = desired.getMetadata();
     return !contains(a.getLabels(), d.getLabels())
+        || ResourceProtection.labelDiffers(actual, desired)
         || !contains(a.getAnnotations(), d.getAnnotations())
         || !ownedBy(a, d.getOwnerReferences());
   }
@@ -79,6 +84,9 @@ public final class Drift {
       l.putAll(desired.getLabels());
       target.setLabels(l);
     }
+    // The resource-protection label is the operator's own: it goes when the builder no longer sets it.
+    ResourceProtection.setLabel(target, desired.getLabels() != null
+        && desired.getLabels().containsKey(ResourceProtection.LABEL));
     if (desired.getAnnotations() != null) {
       Map<String, String> a = target.getAnnotations() == null ? new HashMap<>() : new HashMap<>(target.getAnnotations());
       a.putAll(desired.getAnnotations());

@@ -27,6 +27,7 @@ import dev.cairn.controller.model.MemberStatefulSet;
 import dev.cairn.controller.model.Names;
 import dev.cairn.controller.model.SpecValidator;
 import dev.cairn.controller.model.SpecValidator.Problem;
+import dev.cairn.controller.protection.ResourceProtection;
 import dev.cairn.controller.reconcile.MembershipPlanner.Plan;
 import dev.cairn.controller.reconcile.MembershipPlanner.SnapshotState;
 import dev.cairn.controller.reconcile.MembershipPlanner.Step;
@@ -243,6 +244,9 @@ public final class EtcdReconciler implements Reconciler<Etcd>, Cleaner<Etcd>, Au
         pass.error("ApplyFailed", "Writing the managed resources failed: HTTP " + e.getCode() + " " + e.getMessage()
             + ". The operator retries; check its RBAC and the API server.");
       }
+    }
+    if (gate != Gate.APPLY) {
+      relabel(pass);
     }
     writeStatus(pass, gate, problems, applied, ctx);
     if (applied && Annotations.OPERATION_RECONCILE.equals(annotation(etcd, Annotations.OPERATION))) {
@@ -542,6 +546,7 @@ public final class EtcdReconciler implements Reconciler<Etcd>, Cleaner<Etcd>, Au
   private void expandVolumes(Pass pass, int members) {
     Quantity want = pass.etcd.getSpec().getStorage().getCapacity();
     long wantBytes = Quantity.getAmountInBytes(want).longValue();
+    java.util.Set<String> grownClaims = new java.util.HashSet<>();
     for (int i = 0; i < members; i++) {
       PersistentVolumeClaim pvc = pass.obs.volumeClaims().get(Names.dataVolumeClaim(pass.etcd, i));
       if (pvc == null || pvc.getSpec() == null || pvc.getSpec().getResources() == null
@@ -550,11 +555,20 @@ public final class EtcdReconciler implements Reconciler<Etcd>, Cleaner<Etcd>, Au
       }
       Quantity has = pvc.getSpec().getResources().getRequests().get("storage");
       if (has != null && Quantity.getAmountInBytes(has).longValue() < wantBytes) {
-        PersistentVolumeClaim grown = new PersistentVolumeClaimBuilder(pvc)
+        // The protection label rides along: one write per claim and pass, never two racing each other.
+        PersistentVolumeClaim grown = new PersistentVolumeClaimBuilder(relabeled(pvc, ResourceProtection.disabled(pass.etcd)))
             .editSpec().editResources().addToRequests("storage", want).endResources().endSpec().build();
         pass.writer.update(pvc, grown);
+        grownClaims.add(pvc.getMetadata().getName());
         pass.event("Normal", "VolumeExpansionRequested", "Asked to grow " + pvc.getMetadata().getName() + " from "
             + has + " to " + want + " (needs a StorageClass that allows expansion).");
+      }
+    }
+    // The StatefulSet controller creates the claims from the (immutable) claim template, so the label
+    // the protection policy reads is put on each claim here, including the claims of departed members.
+    for (PersistentVolumeClaim pvc : pass.obs.volumeClaims().values()) {
+      if (!grownClaims.contains(pvc.getMetadata().getName())) {
+        relabel(pass, pvc);
       }
     }
   }
@@ -567,6 +581,8 @@ public final class EtcdReconciler implements Reconciler<Etcd>, Cleaner<Etcd>, Au
       Lease merged = new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder(actual).build();
       Drift.mergeMetadata(merged.getMetadata(), desired.getMetadata());
       pass.writer.update(actual, merged);
+    } else {
+      relabel(pass, actual);
     }
   }
 
@@ -593,6 +609,10 @@ public final class EtcdReconciler implements Reconciler<Etcd>, Cleaner<Etcd>, Au
     }
     if (!protectionOn(pass.etcd) && !(desired instanceof StatefulSet)) {
       // cairn.dev/disable-resource-protection: a person edits the managed objects by hand; their edits stay.
+      // Only the label that lets them (ADR 0009) is written.
+      if (relabel(pass, actual)) {
+        return;
+      }
       LOG.info("{}: {} {} differs from the spec; left as is because {} is set", pass.name(), desired.getKind(),
           desired.getMetadata().getName(), Annotations.DISABLE_RESOURCE_PROTECTION);
       return;
@@ -601,7 +621,49 @@ public final class EtcdReconciler implements Reconciler<Etcd>, Cleaner<Etcd>, Au
   }
 
   private static boolean protectionOn(Etcd etcd) {
-    return !"true".equalsIgnoreCase(annotation(etcd, Annotations.DISABLE_RESOURCE_PROTECTION));
+    return !ResourceProtection.disabled(etcd);
+  }
+
+  /**
+   * Step while the spec is not applied (suspended, owned by a task, invalid spec, foreign cluster ID):
+   * only the resource-protection label follows the Etcd's annotation, because those are the moments a
+   * person most needs the break-glass. A conflict (a task writing the same object) waits for the next pass.
+   */
+  private void relabel(Pass pass) {
+    ClusterCache.Managed m = ClusterCache.managed(pass.etcd, pass.ctx);
+    List<HasMetadata> objects = new ArrayList<>(java.util.Arrays.asList(pass.obs.statefulSet(), m.configMap(),
+        m.clientService(), m.peerService(), m.pdb(), m.serviceAccount(), m.role(), m.roleBinding()));
+    objects.addAll(pass.obs.leases().values());
+    objects.addAll(pass.obs.volumeClaims().values());
+    for (HasMetadata o : objects) {
+      if (o == null) {
+        continue;
+      }
+      try {
+        relabel(pass, o);
+      } catch (KubernetesClientException e) {
+        LOG.info("{}: could not set the resource-protection label on {} {} (HTTP {}); next pass", pass.name(),
+            o.getKind(), o.getMetadata().getName(), e.getCode());
+        pass.soon();
+      }
+    }
+  }
+
+  /** Writes {@code actual} with only its resource-protection label changed, if it differs; true if written. */
+  private boolean relabel(Pass pass, HasMetadata actual) {
+    boolean disabled = ResourceProtection.disabled(pass.etcd);
+    if (!ResourceProtection.labelDiffers(actual, disabled)) {
+      return false;
+    }
+    pass.writer.update(actual, relabeled(actual, disabled));
+    return true;
+  }
+
+  /** A copy of {@code actual} (never the cached object itself) with the label set or removed. */
+  private <T extends HasMetadata> T relabeled(T actual, boolean disabled) {
+    T copy = client.getKubernetesSerialization().clone(actual);
+    ResourceProtection.setLabel(copy.getMetadata(), disabled);
+    return copy;
   }
 
   // Step: compute the status, write it once if it changed, record the events of what changed.
