@@ -45,6 +45,18 @@ class SnapshotServiceIT {
         S3Credentials.of(S3Server.ACCESS_KEY, S3Server.SECRET_KEY));
   }
 
+  /**
+   * Whether the store holds a trusted full snapshot. Not "the full's revision is above 0": a full of
+   * an empty etcd is at revision 1, and that says nothing about which snapshots exist.
+   */
+  private static boolean fullStored(BackupStore store) {
+    try {
+      return SnapshotCatalog.of(store.listAll()).newestFull().isPresent();
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
   private static long deltaCount(BackupStore store) {
     try {
       return SnapshotCatalog.of(store.listAll()).snapshots().stream().filter(e -> e.kind() == SnapshotKind.DELTA).count();
@@ -88,7 +100,7 @@ class SnapshotServiceIT {
       try (Harness.Writer w = new Harness.Writer(c)) {
         SnapshotService first = Harness.service(cfg, store, leases);
         first.start();
-        await("the first full snapshot", WAIT, () -> first.metrics().latestRevision(SnapshotKind.FULL) > 0);
+        await("the first full snapshot", WAIT, () -> fullStored(store));
         await("deltas under load", WAIT, () -> first.metrics().latestRevision(SnapshotKind.DELTA) > 0 && w.ops.get() > 300);
         first.close(); // an agent restart: whatever it buffered is re-read from etcd by the next one
         long opsAtRestart = w.ops.get();
@@ -141,7 +153,7 @@ class SnapshotServiceIT {
       try (SnapshotService svc = Harness.service(cfg, store, new Harness.FakeLeases());
           Harness.Writer w = new Harness.Writer(c)) {
         svc.start();
-        await("first full", WAIT, () -> svc.metrics().latestRevision(SnapshotKind.FULL) > 0);
+        await("first full", WAIT, () -> fullStored(store));
         s3.close();
         long ops = w.ops.get();
         await("writes during the outage", WAIT, () -> w.ops.get() > ops + 300);
@@ -207,10 +219,10 @@ class SnapshotServiceIT {
     try (EtcdCluster etcd = EtcdCluster.start(dir.resolve("etcd"), 1); Client c = etcd.client()) {
       AgentConfig cfg = Harness.config(etcd.member(0).clientUrl(), storeDir.toUri().toString(), dir.resolve("scratch"));
       c.getKVClient().put(Harness.bs("a"), Harness.bs("1")).get(10, TimeUnit.SECONDS);
-      try (SnapshotService svc = Harness.service(cfg, StoreUrl.parse(cfg.store.toString()).open(null, java.util.Map.of()),
-          new Harness.FakeLeases())) {
+      BackupStore local = StoreUrl.parse(cfg.store.toString()).open(null, java.util.Map.of());
+      try (SnapshotService svc = Harness.service(cfg, local, new Harness.FakeLeases())) {
         svc.tick();
-        await("first full", WAIT, () -> svc.metrics().latestRevision(SnapshotKind.FULL) > 0);
+        await("first full", WAIT, () -> fullStored(local));
       }
       for (int i = 0; i < 30; i++) {
         c.getKVClient().put(Harness.bs("b" + i), Harness.bs("2")).get(10, TimeUnit.SECONDS);

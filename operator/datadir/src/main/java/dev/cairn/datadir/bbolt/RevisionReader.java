@@ -64,7 +64,9 @@ public final class RevisionReader {
         // The first 8 bytes are the main revision, big-endian; the buffer reads little-endian.
         last = Long.reverseBytes(lastKey.buf().getLong(lastKey.off()));
       }
-      long revision = Math.max(last, Math.max(finished, scheduled));
+      // etcd's store starts at revision 1 even with no key (mvcc currentRev): a fresh cluster's db and
+      // snapshot are at revision 1, and 0 here made restores of such snapshots fail their revision check.
+      long revision = Math.max(1, Math.max(last, Math.max(finished, scheduled)));
       return new DbRevision(revision, consistentIndex, finished, scheduled);
     }
   }

@@ -34,6 +34,17 @@ class RevisionReaderIT {
   }
 
   @Test
+  void anEmptyStoreIsAtRevisionOneAsEtcdSays() throws Exception {
+    Path dir = TestDirs.create(RevisionReaderIT.class, "empty");
+    try (dev.cairn.testkit.EtcdCluster etcd = dev.cairn.testkit.EtcdCluster.start(dir.resolve("etcd"), 1)) {
+      Path snap = dir.resolve("empty.db");
+      dev.cairn.testkit.Etcdctl.run(java.time.Duration.ofSeconds(30), "--endpoints=" + etcd.member(0).clientUrl(),
+          "snapshot", "save", snap.toString());
+      assertEquals(1, RevisionReader.read(snap).revision());
+    }
+  }
+
+  @Test
   void readsAMultiLevelTree() throws Exception {
     EtcdDataSets.MultiWal m = EtcdDataSets.multiWal();
     assertEquals(m.revision(), RevisionReader.read(m.dataDir().resolve("member/snap/db")).revision());
