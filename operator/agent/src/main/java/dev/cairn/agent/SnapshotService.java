@@ -7,6 +7,7 @@ import dev.cairn.agent.gc.GarbageCollector;
 import dev.cairn.agent.lease.LeasePort;
 import dev.cairn.agent.lease.MemberRole;
 import dev.cairn.agent.metrics.AgentMetrics;
+import dev.cairn.agent.restore.TimelineArchiver;
 import dev.cairn.agent.snapshot.DeltaCapture;
 import dev.cairn.agent.snapshot.DeltaEvent;
 import dev.cairn.agent.snapshot.DeltaFormat;
@@ -250,7 +251,8 @@ public final class SnapshotService implements AutoCloseable {
     LOG.info("member {} leads at revision {}: snapshotting to {} from stored revision {}",
         status.memberIdHex(), status.revision(), store.describe(), end);
     var newestFull = catalog.newestFull();
-    boolean needFull = newestFull.isEmpty()
+    String newTimeline = newTimelineWithoutBase(newestFull);
+    boolean needFull = newestFull.isEmpty() || newTimeline != null
         || cfg.fullSchedule != null && newestFull.get().created().isBefore(cfg.fullSchedule.previous(now));
     nextFullAt = cfg.fullSchedule == null ? null : cfg.fullSchedule.next(now);
     nextGcAt = now.plus(cfg.gcPeriod);
@@ -262,8 +264,30 @@ public final class SnapshotService implements AutoCloseable {
       }
     }
     if (needFull) {
-      submitFull(false, newestFull.isEmpty() ? "no full snapshot in the store" : "newest full snapshot is older than"
-          + " the schedule window");
+      submitFull(false, newestFull.isEmpty() ? "no full snapshot in the store" : newTimeline != null ? newTimeline
+          : "newest full snapshot is older than the schedule window");
+    }
+  }
+
+  /**
+   * After a restore to an older point (ADR 0008) the live chain ends at the restored revision on an
+   * old full snapshot of the abandoned timeline: the new timeline gets a base of its own at once
+   * rather than at the next scheduled full. Says why, or null when no such restore awaits its base.
+   */
+  private String newTimelineWithoutBase(Optional<SnapshotCatalog.Entry> newestFull) {
+    try {
+      Optional<TimelineArchiver.Record> rec = TimelineArchiver.newestRecord(store);
+      if (rec.isEmpty() || !rec.get().done()) {
+        return null;
+      }
+      String after = rec.get().newestFullAfter();
+      boolean noOwnBase = newestFull.isEmpty() || after != null && after.equals(newestFull.get().object().name());
+      return noOwnBase ? "the restore to revision " + rec.get().revision() + " (archive " + rec.get().archive()
+          + ") started a new timeline; this is its base" : null;
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("cannot read the store's restore records (the new timeline's first full snapshot then waits for the"
+          + " schedule): {}", e.toString());
+      return null;
     }
   }
 

@@ -5,6 +5,7 @@ import dev.cairn.agent.restore.EtcdTools;
 import dev.cairn.agent.restore.RestoreException;
 import dev.cairn.agent.restore.RestoreTarget;
 import dev.cairn.agent.restore.RestoredMember;
+import dev.cairn.agent.restore.Timeline;
 import dev.cairn.agent.restore.TokenPreflight;
 import dev.cairn.agent.snapshot.EncryptionKey;
 import dev.cairn.agent.store.BackupStore;
@@ -154,11 +155,38 @@ final class RestoreCommand implements Callable<Integer> {
       description = "Replace the member data the data dir holds (it is swapped out only once the new one is complete).")
   boolean replace;
 
+  @Option(names = "--new-timeline",
+      description = "For a snapshot or revision older than the store's newest: the restored member becomes the"
+          + " cluster. Every snapshot above the restored revision is moved into the store's archive/ID/ folder"
+          + " (never deleted) so that no later start restores the newer state over it. Stop every member first.")
+  boolean newTimeline;
+
+  @Option(names = "--restore-id", paramLabel = "ID",
+      description = "Archive folder for --new-timeline (default: restore-<UTC time>). Run a failed or interrupted"
+          + " restore again with the id it printed: it finishes the same archive.")
+  String restoreId;
+
+  @Option(names = "--detached",
+      description = "For a snapshot or revision older than the store's newest: leave the store as it is (a copy for"
+          + " inspection). Do not start it as a member with this store: it would be judged stale and restored.")
+  boolean detached;
+
   @Override
   public Integer call() throws Exception {
     RestoreTarget target;
     RestoredMember member;
+    Timeline timeline;
     try {
+      if (newTimeline && detached) {
+        throw new IllegalArgumentException("give --new-timeline or --detached, not both");
+      }
+      if (restoreId != null && !newTimeline) {
+        throw new IllegalArgumentException("--restore-id " + restoreId + " names the archive of --new-timeline; add"
+            + " --new-timeline or drop it");
+      }
+      String id = restoreId != null ? restoreId : "restore-" + java.time.format.DateTimeFormatter
+          .ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(java.time.ZoneOffset.UTC).format(java.time.Instant.now());
+      timeline = newTimeline ? Timeline.newTimeline(id) : detached ? Timeline.detached() : Timeline.refuseOlder();
       target = RestoreTarget.of(snapshot, revision);
       member = memberFlags.member();
       StoreUrl.parse(storeFlags.store);
@@ -183,7 +211,11 @@ final class RestoreCommand implements Callable<Integer> {
         return 2;
       }
       restorer.onProgress(p -> spec.commandLine().getErr().println("cairn restore: " + p));
-      ChainRestorer.Result r = restorer.restore(target, member, memberFlags.dataDir, replace);
+      if (timeline instanceof Timeline.NewTimeline nt) {
+        spec.commandLine().getErr().println("cairn restore: restore id " + nt.archiveId() + " (if this run fails or is"
+            + " interrupted, run it again with --new-timeline --restore-id " + nt.archiveId() + ")");
+      }
+      ChainRestorer.Result r = restorer.restore(target, member, memberFlags.dataDir, replace, timeline);
       spec.commandLine().getOut().println(r.describe());
       return 0;
     } catch (RestoreException e) {

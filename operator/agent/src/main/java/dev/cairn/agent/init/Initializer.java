@@ -8,6 +8,7 @@ import dev.cairn.agent.membership.EtcdGateway;
 import dev.cairn.agent.restore.ChainRestorer;
 import dev.cairn.agent.restore.RestoreException;
 import dev.cairn.agent.restore.RestoredMember;
+import dev.cairn.agent.restore.Timeline;
 import dev.cairn.agent.snapshot.SnapshotCatalog;
 import dev.cairn.agent.store.BackupStore;
 import dev.cairn.datadir.bbolt.RevisionReader;
@@ -274,8 +275,13 @@ public final class Initializer implements AutoCloseable {
         progress(gen, r.reason(), null, actionName);
         try {
           ChainRestorer restorer = restorers.apply(r.allowTokenMismatch()).onProgress(p -> progress(gen, p, null, null));
+          // An operator's restore to an older point starts a new timeline (ADR 0008), archived under
+          // the directive's id so that a rerun after a crash finishes the same archive. Restores the
+          // agent decides alone are of the newest state and never change the store.
+          Timeline timeline = directive != null && dd instanceof InitDecision.Directive.Restore
+              ? Timeline.newTimeline(archiveId(directive.id())) : Timeline.refuseOlder();
           restorer.restore(r.target(), RestoredMember.alone(m.podName(), m.forEtcd(m.advertisePeerUrl()).toString(),
-              template.clusterToken()), m.dataDir(), true);
+              template.clusterToken()), m.dataDir(), true, timeline);
         } catch (RestoreException e) {
           if (e.reason() == RestoreException.Reason.STORE) {
             progress(gen, "restore could not read the store, retrying: " + e.getMessage(), null, "Wait");
@@ -313,6 +319,16 @@ public final class Initializer implements AutoCloseable {
       finish(gen, State.Successful, a.reason(), actionName, rendered);
       return;
     }
+  }
+
+  /** The store archive id of a directive's restore: its id, made safe as one folder name. */
+  static String archiveId(String directiveId) {
+    String safe = directiveId == null ? "" : directiveId.replaceAll("[^0-9A-Za-z._-]", "-");
+    safe = safe.replaceFirst("^[^0-9A-Za-z]+", "");
+    if (safe.isEmpty()) {
+      safe = "directive";
+    }
+    return "restore-" + (safe.length() > 100 ? safe.substring(0, 100) : safe);
   }
 
   private record StoreFacts(boolean reachable, boolean hasFull, OptionalLong revision) {}

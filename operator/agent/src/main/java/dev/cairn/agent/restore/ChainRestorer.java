@@ -65,8 +65,19 @@ public final class ChainRestorer {
     public static final long DEFAULT_QUOTA = 8L * 1024 * 1024 * 1024;
   }
 
-  /** A plan whose metadata was read and whose key and token were checked. */
-  public record Prepared(RestorePlan plan, List<SnapshotMetadata> metadata) {
+  /**
+   * A plan whose metadata was read and whose key and token were checked.
+   *
+   * @param storeNewest the newest end revision of the store's trusted snapshots when planned: a plan
+   *     below it goes back in time (ADR 0008)
+   */
+  public record Prepared(RestorePlan plan, List<SnapshotMetadata> metadata, long storeNewest) {
+
+    /** Whether the restore goes back to an older point than the store's newest snapshot. */
+    public boolean older() {
+      return plan.revision() < storeNewest;
+    }
+
     public SnapshotMetadata fullMetadata() {
       return metadata.get(0);
     }
@@ -129,16 +140,33 @@ public final class ChainRestorer {
       s.token().check(e, m);
       metas.add(m);
     }
-    return new Prepared(plan, metas);
+    return new Prepared(plan, metas, catalog.newestEndRevision());
+  }
+
+  /**
+   * Restores {@code target} into {@code dataDir}, refusing a target older than the store's newest
+   * snapshot ({@link Timeline.RefuseOlder}): see {@link #restore(RestoreTarget, RestoredMember, Path,
+   * boolean, Timeline)}.
+   */
+  public Result restore(RestoreTarget target, RestoredMember member, Path dataDir, boolean replace)
+      throws RestoreException, InterruptedException {
+    return restore(target, member, dataDir, replace, Timeline.refuseOlder());
   }
 
   /**
    * Restores {@code target} into {@code dataDir} (etcd's --data-dir) as member {@code member}. A data
    * dir that holds {@code member/} is refused unless {@code replace}: then the old member/ is
    * replaced only after the new one is complete.
+   *
+   * <p>A target older than the store's newest snapshot needs a {@code timeline} choice (ADR 0008):
+   * {@link Timeline.NewTimeline} sets everything above the target aside in the store's archive once
+   * the new member data is complete and before it is moved into place (so that a crash leaves either
+   * the old data dir, or the new one with a store that agrees with it, and a rerun with the same
+   * archive id finishes the job); {@link Timeline.Detached} leaves the store alone;
+   * {@link Timeline.RefuseOlder} refuses before anything is downloaded.
    */
-  public Result restore(RestoreTarget target, RestoredMember member, Path dataDir, boolean replace)
-      throws RestoreException, InterruptedException {
+  public Result restore(RestoreTarget target, RestoredMember member, Path dataDir, boolean replace,
+      Timeline timeline) throws RestoreException, InterruptedException {
     long t0 = System.nanoTime();
     Path memberDir = dataDir.resolve("member");
     if (Files.exists(memberDir) && !replace) {
@@ -147,6 +175,15 @@ public final class ChainRestorer {
               + " replace it (--replace); move it away first if you want to keep it");
     }
     Prepared prepared = prepare(target);
+    if (prepared.older() && timeline instanceof Timeline.RefuseOlder) {
+      throw new RestoreException(RestoreException.Reason.OLDER_THAN_STORE,
+          target.describe() + " is revision " + prepared.plan().revision() + ", older than the newest snapshot in "
+              + store.describe() + " (revision " + prepared.storeNewest() + "). Started with this store, such a member"
+              + " is judged stale and restored to the newest state again. Say what you want: --new-timeline (the"
+              + " restored member becomes the cluster; every snapshot above revision " + prepared.plan().revision()
+              + " is moved into the store's archive/ folder, nothing is deleted; stop every member first), or"
+              + " --detached (a copy for inspection; the store is left as it is)");
+    }
     progress.accept("restoring " + prepared.plan().describe());
     Path cairn = dataDir.resolve(".cairn");
     Path part = cairn.resolve("restore.part");
@@ -160,6 +197,13 @@ public final class ChainRestorer {
     boolean done = false;
     try {
       Result r = restoreInto(prepared, member, part);
+      if (timeline instanceof Timeline.NewTimeline nt && (prepared.older() || unfinished(nt.archiveId()))) {
+        // Before the swap: a crash in between leaves the old data dir, never a restored one beside a
+        // store that still holds newer snapshots (that member would be judged stale and restored to
+        // them); a rerun with the same id plans the same revision and finishes the archiving.
+        new TimelineArchiver(store, s.key(), s.scratchDir(), java.time.Clock.systemUTC()).onProgress(progress)
+            .archive(nt.archiveId(), prepared.plan());
+      }
       swapIn(part.resolve("member"), dataDir, cairn);
       done = true;
       Result fin = new Result(r.plan(), r.revision(), r.deltaEvents(), r.deltaRevisions(), r.baseFetch(),
@@ -315,6 +359,16 @@ public final class ChainRestorer {
       } else {
         deleteQuietly(target);
       }
+    }
+  }
+
+  /** Whether a former run with this archive id started archiving and did not finish. */
+  private boolean unfinished(String archiveId) throws RestoreException {
+    try {
+      return TimelineArchiver.readRecord(store, archiveId).map(r -> !r.done()).orElse(false);
+    } catch (IOException e) {
+      throw new RestoreException(RestoreException.Reason.STORE,
+          "cannot read archive " + archiveId + " of " + store.describe() + ": " + e.getMessage(), e);
     }
   }
 

@@ -33,6 +33,11 @@ public class RestoreException extends IOException {
     TOOL,
     /** The store could not be read. */
     STORE,
+    /**
+     * The target is older than the newest stored revision and the caller did not say whether the
+     * restore starts a new timeline or makes a detached copy (ADR 0008).
+     */
+    OLDER_THAN_STORE,
     /** Interrupted or cancelled. */
     INTERRUPTED
   }

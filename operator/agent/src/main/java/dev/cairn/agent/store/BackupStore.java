@@ -98,6 +98,51 @@ public interface BackupStore extends AutoCloseable {
   /** Removes a temporary found by {@link #listTemporary()} or made by {@link #stage}; a missing one is fine. */
   void deleteTemporary(String temporary) throws IOException;
 
+  /**
+   * The folder below the prefix where a restore to an older point sets the abandoned timeline aside
+   * (ADR 0008): {@code archive/ID/NAME}. {@link #list} never returns it (names with a '/'), so no
+   * reader of the live chain, and no garbage collection, sees what is in it.
+   */
+  String ARCHIVE_DIR = "archive";
+
+  /**
+   * Copies the live object {@code name} into archive {@code archive} under the same name, keeping its
+   * bytes and its user metadata (S3: a server-side copy; Local: a hard link or a copy). The copy is
+   * complete or absent; an archived copy of the same size already there is kept (a rerun).
+   */
+  default void archiveCopy(String name, String archive) throws IOException {
+    throw new StoreException("put", describe() + " cannot archive objects");
+  }
+
+  /** Writes a small file (a restore's record) into archive {@code archive}, atomically, replacing it. */
+  default void putArchived(String archive, String name, byte[] content) throws IOException {
+    throw new StoreException("put", describe() + " cannot archive objects");
+  }
+
+  /** Opens a file of archive {@code archive}; a missing one throws. */
+  default InputStream getArchived(String archive, String name) throws IOException {
+    throw new StoreException("get", describe() + " cannot archive objects");
+  }
+
+  /** The files of archive {@code archive} (names relative to it), sorted; empty when it does not exist. */
+  default List<StoredObject> listArchived(String archive) throws IOException {
+    return List.of();
+  }
+
+  /** The archives in the store (their IDs), sorted. */
+  default List<String> listArchives() throws IOException {
+    return List.of();
+  }
+
+  /** Checks an archive ID: it names one folder below {@link #ARCHIVE_DIR}. */
+  static String checkArchive(String archive) {
+    if (archive == null || !archive.matches("[0-9A-Za-z][0-9A-Za-z._-]{0,127}")) {
+      throw new IllegalArgumentException("invalid archive id '" + archive + "': use 1-128 letters, digits, '.', '_'"
+          + " or '-', starting with a letter or digit");
+    }
+    return archive;
+  }
+
   /** Fails with a clear message when the store cannot be reached, the bucket is missing or access is denied. */
   void check() throws IOException;
 

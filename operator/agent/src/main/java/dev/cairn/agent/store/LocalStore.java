@@ -78,6 +78,10 @@ public final class LocalStore implements BackupStore {
 
   /** Makes the rename durable: without it a power loss can forget the new directory entry. */
   private void syncDirectory() {
+    syncDirectory(dir);
+  }
+
+  private static void syncDirectory(Path dir) {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
       ch.force(true);
     } catch (IOException ignored) {
@@ -271,6 +275,121 @@ public final class LocalStore implements BackupStore {
     } catch (IOException e) {
       throw new StoreException("delete", "cannot delete " + name + " from " + describe() + ": " + e, e);
     }
+  }
+
+  private Path archiveDir(String archive) {
+    return dir.resolve(ARCHIVE_DIR).resolve(BackupStore.checkArchive(archive));
+  }
+
+  @Override
+  public void archiveCopy(String name, String archive) throws IOException {
+    BackupStore.checkName(name);
+    Path src = dir.resolve(name);
+    Path adir = archiveDir(archive);
+    Path dst = adir.resolve(name);
+    try {
+      long size = Files.size(src);
+      if (Files.isRegularFile(dst) && Files.size(dst) == size) {
+        return; // a rerun: the copy was made before
+      }
+      Files.createDirectories(adir);
+      Path tmp = adir.resolve(TEMP_PREFIX + name + "-" + UUID.randomUUID());
+      try {
+        // Objects never change once stored: a hard link is a complete copy that costs nothing.
+        try {
+          Files.createLink(tmp, src);
+        } catch (UnsupportedOperationException | IOException e) {
+          Files.copy(src, tmp);
+          try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            ch.force(true);
+          }
+        }
+        Files.move(tmp, dst, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+      syncDirectory(adir);
+    } catch (NoSuchFileException e) {
+      throw new StoreException("get", "no object " + name + " in " + describe() + " to archive", e);
+    } catch (IOException e) {
+      throw new StoreException("put", "cannot archive " + name + " into " + adir + ": " + e, e);
+    }
+  }
+
+  @Override
+  public void putArchived(String archive, String name, byte[] content) throws IOException {
+    BackupStore.checkName(name);
+    Path adir = archiveDir(archive);
+    Path tmp = adir.resolve(TEMP_PREFIX + name + "-" + UUID.randomUUID());
+    try {
+      Files.createDirectories(adir);
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        ch.write(java.nio.ByteBuffer.wrap(content));
+        ch.force(true);
+      }
+      Files.move(tmp, adir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      syncDirectory(adir);
+    } catch (IOException e) {
+      throw new StoreException("put", "cannot write " + name + " into " + adir + ": " + e, e);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  @Override
+  public InputStream getArchived(String archive, String name) throws IOException {
+    BackupStore.checkName(name);
+    Path p = archiveDir(archive).resolve(name);
+    try {
+      return Files.newInputStream(p);
+    } catch (NoSuchFileException e) {
+      throw new StoreException("get", "no file " + name + " in archive " + archive + " of " + describe(), e);
+    } catch (IOException e) {
+      throw new StoreException("get", "cannot read " + p + ": " + e, e);
+    }
+  }
+
+  @Override
+  public List<StoredObject> listArchived(String archive) throws IOException {
+    Path adir = archiveDir(archive);
+    List<StoredObject> out = new ArrayList<>();
+    if (!Files.isDirectory(adir)) {
+      return out;
+    }
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(adir)) {
+      for (Path p : ds) {
+        String n = p.getFileName().toString();
+        if (!n.startsWith(".") && Files.isRegularFile(p)) {
+          BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+          out.add(new StoredObject(n, a.size(), a.lastModifiedTime().toInstant()));
+        }
+      }
+    } catch (IOException e) {
+      throw new StoreException("list", "cannot list " + adir + ": " + e, e);
+    }
+    out.sort(Comparator.comparing(StoredObject::name));
+    return out;
+  }
+
+  @Override
+  public List<String> listArchives() throws IOException {
+    Path root = dir.resolve(ARCHIVE_DIR);
+    List<String> out = new ArrayList<>();
+    if (!Files.isDirectory(root)) {
+      return out;
+    }
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
+      for (Path p : ds) {
+        String n = p.getFileName().toString();
+        if (!n.startsWith(".") && Files.isDirectory(p)) {
+          out.add(n);
+        }
+      }
+    } catch (IOException e) {
+      throw new StoreException("list", "cannot list " + root + ": " + e, e);
+    }
+    out.sort(Comparator.naturalOrder());
+    return out;
   }
 
   @Override

@@ -585,6 +585,126 @@ public final class S3Store implements BackupStore {
     return name;
   }
 
+  private String archiveKey(String archive, String name) {
+    return key(ARCHIVE_DIR + "/" + BackupStore.checkArchive(archive) + "/" + BackupStore.checkName(name));
+  }
+
+  @Override
+  public void archiveCopy(String name, String archive) throws IOException {
+    BackupStore.checkName(name);
+    String dst = archiveKey(archive, name);
+    String what = name + " (archive " + archive + ")";
+    StatObjectResponse src;
+    try {
+      src = client.statObject(StatObjectArgs.builder().bucket(config.bucket()).object(key(name)).build());
+    } catch (Exception e) {
+      throw failure("stat", name, e);
+    }
+    Optional<Long> existing = statKey(dst, what);
+    if (existing.isPresent() && existing.get() == src.size()) {
+      return; // a rerun: the copy was made before
+    }
+    try {
+      if (src.size() <= tuning.singleCopyLimit()) {
+        // Directive COPY (the default) keeps the user metadata as it is.
+        wholeObject.copyObject(
+            CopyObjectArgs.builder()
+                .bucket(config.bucket())
+                .object(dst)
+                .source(CopySource.builder().bucket(config.bucket()).object(key(name)).build())
+                .build()).get();
+      } else {
+        rangeCopy(key(name), dst, src.size(), src.userMetadata());
+      }
+    } catch (ExecutionException e) {
+      throw failure("put", what, e.getCause() instanceof Exception c ? c : e);
+    } catch (Exception e) {
+      throw failure("put", what, e);
+    }
+    Optional<Long> done = statKey(dst, what);
+    if (done.isEmpty() || done.get() != src.size()) {
+      throw new StoreException("put", "archive copy of " + name + " on " + describe() + " left "
+          + done.map(n -> n + " bytes").orElse("no object") + ", expected " + src.size() + " bytes");
+    }
+  }
+
+  private Optional<Long> statKey(String k, String what) throws IOException {
+    try {
+      return Optional.of(client.statObject(StatObjectArgs.builder().bucket(config.bucket()).object(k).build()).size());
+    } catch (ErrorResponseException e) {
+      if (isMissing(e)) {
+        return Optional.empty();
+      }
+      throw failure("stat", what, e);
+    } catch (Exception e) {
+      throw failure("stat", what, e);
+    }
+  }
+
+  @Override
+  public void putArchived(String archive, String name, byte[] content) throws IOException {
+    try {
+      client.putObject(PutObjectArgs.builder().bucket(config.bucket()).object(archiveKey(archive, name))
+          .stream(new java.io.ByteArrayInputStream(content), content.length, -1).build());
+    } catch (Exception e) {
+      throw failure("put", name + " (archive " + archive + ")", e);
+    }
+  }
+
+  @Override
+  public InputStream getArchived(String archive, String name) throws IOException {
+    try {
+      return client.getObject(GetObjectArgs.builder().bucket(config.bucket()).object(archiveKey(archive, name)).build());
+    } catch (Exception e) {
+      throw failure("get", name + " (archive " + archive + ")", e);
+    }
+  }
+
+  @Override
+  public List<StoredObject> listArchived(String archive) throws IOException {
+    String prefix = listPrefix() + ARCHIVE_DIR + "/" + BackupStore.checkArchive(archive) + "/";
+    List<StoredObject> out = new ArrayList<>();
+    try {
+      for (Result<Item> r : client.listObjects(
+          ListObjectsArgs.builder().bucket(config.bucket()).prefix(prefix).recursive(true).build())) {
+        Item it = r.get();
+        String k = it.objectName();
+        if (it.isDir() || k.endsWith("/") || !k.startsWith(prefix) || k.substring(prefix.length()).contains("/")) {
+          continue;
+        }
+        out.add(new StoredObject(k.substring(prefix.length()), it.size(), it.lastModified().toInstant()));
+      }
+    } catch (Exception e) {
+      throw failure("list", prefix + "*", e);
+    }
+    out.sort(Comparator.comparing(StoredObject::name));
+    return out;
+  }
+
+  @Override
+  public List<String> listArchives() throws IOException {
+    String prefix = listPrefix() + ARCHIVE_DIR + "/";
+    java.util.TreeSet<String> ids = new java.util.TreeSet<>();
+    try {
+      // One level (delimiter '/'): the archives' folders, not the objects in them.
+      for (Result<Item> r : client.listObjects(
+          ListObjectsArgs.builder().bucket(config.bucket()).prefix(prefix).recursive(false).build())) {
+        String k = r.get().objectName();
+        if (!k.startsWith(prefix)) {
+          continue;
+        }
+        String rest = k.substring(prefix.length());
+        int slash = rest.indexOf('/');
+        if (slash > 0) {
+          ids.add(rest.substring(0, slash));
+        }
+      }
+    } catch (Exception e) {
+      throw failure("list", prefix + "*", e);
+    }
+    return new ArrayList<>(ids);
+  }
+
   @Override
   public void check() throws IOException {
     boolean exists;

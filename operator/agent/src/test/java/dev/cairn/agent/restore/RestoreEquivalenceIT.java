@@ -73,7 +73,8 @@ class RestoreEquivalenceIT {
       int i = 0;
       for (long t : targets) {
         Path d = dir.resolve("pit-" + i++);
-        ChainRestorer.Result res = r.restore(new RestoreTarget.Revision(t), m, d, false);
+        // Detached: each older state is a copy beside the source, which keeps its store.
+        ChainRestorer.Result res = r.restore(new RestoreTarget.Revision(t), m, d, false, Timeline.detached());
         assertEquals(t, res.revision(), res.describe());
         f.assertRestored(d, "r0", t);
       }

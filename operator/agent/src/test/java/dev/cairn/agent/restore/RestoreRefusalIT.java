@@ -93,8 +93,15 @@ class RestoreRefusalIT {
       // A data dir with real member data in it: every refusal below must leave it byte for byte.
       Path data = dir.resolve("data");
       good.restore(new RestoreTarget.Revision(d1.endRevision()), RestoredMember.alone("r0", "http://127.0.0.1:2380",
-          "tok"), data, false);
+          "tok"), data, false, Timeline.detached());
       assertTrue(Files.isDirectory(data.resolve("member")));
+
+      // An older point than the store's newest, without saying what becomes of the newer snapshots:
+      // such a member would be judged stale at its next start and restored to them (ADR 0008).
+      RestoreException older = refused(good, new RestoreTarget.Revision(d2.endRevision()), data, true,
+          RestoreException.Reason.OLDER_THAN_STORE);
+      assertTrue(older.getMessage().contains("--new-timeline") && older.getMessage().contains("--detached")
+          && older.getMessage().contains(String.valueOf(d3.endRevision())), older.getMessage());
 
       RestoreException notEmpty = refused(good, RestoreTarget.latest(), data, false,
           RestoreException.Reason.DATA_DIR_NOT_EMPTY);
