@@ -234,8 +234,9 @@ public final class TimelineArchiver {
       Record done = new Record(archiveId, r, plan.target().describe(), "done", started, moved,
           trimmed != null ? trimmed : existing.map(Record::trimmed).orElse(null), newestFull);
       store.putArchived(archiveId, RECORD, done.toJson());
-      String msg = "new timeline from revision " + r + ": " + count + " snapshot(s) above it moved to "
-          + BackupStore.ARCHIVE_DIR + "/" + archiveId + "/ in " + store.describe()
+      String msg = "new timeline from revision " + r + ": " + count + " snapshot(s) above it moved by this run ("
+          + moved.size() + " file(s) in all) to " + BackupStore.ARCHIVE_DIR + "/" + archiveId + "/ in "
+          + store.describe()
           + (trimmed != null ? "; delta " + trimmed + " ends the live chain at " + r : "");
       LOG.info(msg);
       progress.accept(msg);
