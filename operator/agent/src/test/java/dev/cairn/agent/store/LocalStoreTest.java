@@ -17,6 +17,27 @@ import org.junit.jupiter.api.Test;
 class LocalStoreTest {
 
   @Test
+  void archivedCopiesOutliveTheirOriginalsAndAreNeverListedLive() throws IOException {
+    Path dir = TestDirs.create(LocalStoreTest.class, "archive");
+    LocalStore s = new LocalStore(dir);
+    s.put("obj", new ByteArrayInputStream("content".getBytes()), 7, Map.of());
+    s.archiveCopy("obj", "restore-1");
+    s.archiveCopy("obj", "restore-1"); // a rerun keeps the copy
+    s.putArchived("restore-1", "restore.json", "{}".getBytes());
+    s.delete("obj");
+    assertEquals(List.of(), s.listAll(), "the archive folder is not part of the live listing");
+    assertEquals(List.of("obj", "restore.json"), s.listArchived("restore-1").stream().map(StoredObject::name).toList());
+    assertEquals(List.of("restore-1"), s.listArchives());
+    try (InputStream in = s.getArchived("restore-1", "obj")) {
+      assertEquals("content", new String(in.readAllBytes()));
+    }
+    assertEquals(List.of(), s.listArchived("restore-2"));
+    assertThrows(StoreException.class, () -> s.archiveCopy("missing", "restore-1"));
+    assertThrows(IllegalArgumentException.class, () -> s.archiveCopy("obj", "../escape"));
+    assertThrows(IllegalArgumentException.class, () -> s.putArchived("restore-1", "a/b", new byte[0]));
+  }
+
+  @Test
   void putListPagedSortedGetDelete() throws IOException {
     Path dir = TestDirs.create(LocalStoreTest.class, "store");
     LocalStore s = new LocalStore(dir);
