@@ -11,10 +11,10 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 # The renderer is Java (Helm's engine through helm-java): compile the packaging tests, then run the
-# sync with their class path. -o keeps it offline when the dependencies are already in ~/.m2.
+# sync with their class path. The cairn modules come from ~/.m2: install them first on a fresh
+# checkout (./mvnw -B -q install -DskipTests). -o keeps it offline once the dependencies are there.
 offline=()
 if [[ "${CAIRN_SYNC_ONLINE:-}" != "1" ]]; then offline=(-o); fi
-./mvnw -B -q "${offline[@]}" -pl operator/packaging -am install -DskipTests
 ./mvnw -B -q "${offline[@]}" -pl operator/packaging test-compile dependency:build-classpath \
   -Dmdep.outputFile=target/sync-classpath.txt -Dmdep.includeScope=test
 cp="operator/packaging/target/test-classes:$(cat operator/packaging/target/sync-classpath.txt)"

@@ -18,7 +18,7 @@ final class Chart {
 
   static final String RELEASE = "cairn";
   static final String NAMESPACE = "cairn-system";
-  /** The Kubernetes version rendered for (the chart requires 1.26+; Helm alone would assume 1.20). */
+  /** The Kubernetes version rendered for (the chart requires 1.30+; Helm alone would assume 1.20). */
   static final String KUBE_VERSION = "1.31.0";
 
   private Chart() {}
