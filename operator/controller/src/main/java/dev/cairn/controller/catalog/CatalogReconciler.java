@@ -57,6 +57,7 @@ public final class CatalogReconciler implements Reconciler<Etcd>, Cleaner<Etcd> 
     Instant lastFull;
     String resumeAfter;
     String leaseMark;
+    Map<String, Long> leaseRevisions = Map.of();
     Instant retryAt;
     Long generation;
     Duration backoff = FIRST_RETRY;
@@ -100,8 +101,13 @@ public final class CatalogReconciler implements Reconciler<Etcd>, Cleaner<Etcd> 
     }
     String mark = leaseMark(ctx);
     // A changed spec may point at another store: start over with a full resync.
+    Map<String, Long> leaseRevisions = leaseRevisions(ctx);
+    // A snapshot Lease whose revision went down: a restore to an older point started a new timeline
+    // (the agent's ADR 0008). Its snapshots sort before the names an incremental pass resumes after,
+    // and the abandoned ones left the listing: only a full pass sees both.
     boolean fullDue = st.lastFull == null || !now.isBefore(st.lastFull.plus(catalog.resyncPeriod))
-        || !Objects.equals(st.generation, etcd.getMetadata().getGeneration());
+        || !Objects.equals(st.generation, etcd.getMetadata().getGeneration())
+        || wentBack(st.leaseRevisions, leaseRevisions);
     if (!fullDue && Objects.equals(mark, st.leaseMark)) {
       return UpdateControl.<Etcd>noUpdate().rescheduleAfter(Duration.between(now, st.lastFull.plus(catalog.resyncPeriod)));
     }
@@ -121,6 +127,7 @@ public final class CatalogReconciler implements Reconciler<Etcd>, Cleaner<Etcd> 
       }
       st.resumeAfter = s.resumeAfter();
       st.leaseMark = mark;
+      st.leaseRevisions = leaseRevisions;
       long ms = (System.nanoTime() - t0) / 1_000_000;
       if (s.created() > 0 || s.removed() > 0 || fullDue) {
         LOG.info("{}/{}: catalog {} pass in {} ms: {}", ns, name, fullDue ? "full" : "incremental", ms, s.summary());
@@ -154,6 +161,32 @@ public final class CatalogReconciler implements Reconciler<Etcd>, Cleaner<Etcd> 
   }
 
   // What the snapshot Leases say right now; a change means the agent stored something.
+  /** The end revision each snapshot Lease holds (holderIdentity), by Lease name; unparsable ones left out. */
+  private static Map<String, Long> leaseRevisions(Context<Etcd> ctx) {
+    Map<String, Long> m = new TreeMap<>();
+    for (Lease l : ctx.getSecondaryResources(Lease.class)) {
+      if (l.getSpec() != null && l.getSpec().getHolderIdentity() != null) {
+        try {
+          m.put(l.getMetadata().getName(), Long.parseLong(l.getSpec().getHolderIdentity().strip()));
+        } catch (NumberFormatException ignored) {
+          // not an end revision: nothing to compare
+        }
+      }
+    }
+    return m;
+  }
+
+  /** Whether any snapshot Lease now holds a lower revision than before. */
+  static boolean wentBack(Map<String, Long> before, Map<String, Long> now) {
+    for (Map.Entry<String, Long> e : now.entrySet()) {
+      Long b = before.get(e.getKey());
+      if (b != null && e.getValue() < b) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static String leaseMark(Context<Etcd> ctx) {
     Map<String, String> m = new TreeMap<>();
     for (Lease l : ctx.getSecondaryResources(Lease.class)) {

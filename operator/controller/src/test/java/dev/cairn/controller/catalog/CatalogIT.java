@@ -129,6 +129,34 @@ class CatalogIT {
   }
 
   @Test
+  void aNewTimelineAfterARestoreIsCataloguedWithoutWaitingForTheResync() throws Exception {
+    String bucket = s3.createBucket();
+    StoredSnapshots store = StoredSnapshots.s3(s3, bucket, NS, "tl");
+    SnapshotMetadata f1 = store.full(100);
+    SnapshotMetadata d1 = store.delta(101, 150);
+    SnapshotMetadata d2 = store.delta(151, 200);
+    // No periodic resync within the test: only the Leases can start a pass.
+    try (Harness h = Harness.start(Harness.testConfig().maxReconcileInterval(Duration.ofHours(1)).build())) {
+      StoredSnapshots.createCredentials(h.client, NS);
+      h.create(etcd("tl", bucket));
+      await("3 records", () -> objects(h, "tl").equals(Set.of(f1.object(), d1.object(), d2.object())),
+          () -> objects(h, "tl").toString());
+      renew(h, "tl-delta-snapshot", "200");
+      // A restore to revision 170 started a new timeline (the agent's ADR 0008): d2 moved into
+      // archive/ID/ (never listed), a copy of it trimmed to end at 170, then the new timeline's delta,
+      // whose names sort before the last one an incremental pass saw.
+      store.store.archiveCopy(d2.object(), "restore-x");
+      store.remove(d2);
+      SnapshotMetadata trimmed = store.delta(151, 170);
+      SnapshotMetadata next = store.delta(171, 180);
+      renew(h, "tl-delta-snapshot", "180");
+      await("the abandoned timeline's record removed and the new one's made", () -> objects(h, "tl")
+          .equals(Set.of(f1.object(), d1.object(), trimmed.object(), next.object())), () -> objects(h, "tl").toString());
+      assertEquals(1, store.store.listArchived("restore-x").size(), "the archive stays, without a record");
+    }
+  }
+
+  @Test
   void deletingARecordDeletesTheSnapshotButNeverTheNewestChain() throws Exception {
     String bucket = s3.createBucket();
     StoredSnapshots store = StoredSnapshots.s3(s3, bucket, NS, "guard");
