@@ -69,9 +69,19 @@ public final class EtcdCluster implements AutoCloseable {
     return clientUrls().stream().map(URI::toString).collect(Collectors.joining(","));
   }
 
-  /** A new jetcd client for every member; the caller closes it. */
+  /** A new jetcd client for every member (with client TLS: the files as they are now); the caller closes it. */
   public Client client() {
-    return Client.builder().endpoints(clientUrls().toArray(URI[]::new)).build();
+    io.etcd.jetcd.ClientBuilder b = Client.builder().endpoints(clientUrls().toArray(URI[]::new));
+    Path tls = members.get(0).clientTlsDir();
+    if (tls != null) {
+      try {
+        b.sslContext(s -> s.trustManager(TestCerts.readCertificates(tls.resolve("ca.crt")))
+            .keyManager(TestCerts.readKey(tls.resolve("tls.key")), TestCerts.readCertificates(tls.resolve("tls.crt"))));
+      } catch (javax.net.ssl.SSLException e) {
+        throw new IllegalStateException("cannot build a TLS client from " + tls, e);
+      }
+    }
+    return b.build();
   }
 
   /** Waits until every running member reports healthy. */
@@ -106,6 +116,8 @@ public final class EtcdCluster implements AutoCloseable {
     private int size = 1;
     private final Map<String, String> flags = new LinkedHashMap<>();
     private String token = "cairn-test";
+    private Path clientTlsDir;
+    private Path peerTlsDir;
 
     private Builder(Path dir) {
       this.dir = dir;
@@ -122,6 +134,22 @@ public final class EtcdCluster implements AutoCloseable {
     /** An extra etcd flag without the leading dashes, e.g. {@code flag("snapshot-count", "100")}. */
     public Builder flag(String name, String value) {
       flags.put(name, value);
+      return this;
+    }
+
+    /**
+     * Serve client traffic over TLS with client-cert-auth from a TLS Secret directory (tls.crt, tls.key,
+     * ca.crt, see {@link TestCerts#writeSecretDir}); the certificate must cover 127.0.0.1. Every member
+     * uses the same files, so the test can rotate them in one place.
+     */
+    public Builder clientTls(Path secretDir) {
+      this.clientTlsDir = secretDir;
+      return this;
+    }
+
+    /** Peer traffic over TLS with peer-client-cert-auth, as {@link #clientTls}. */
+    public Builder peerTls(Path secretDir) {
+      this.peerTlsDir = secretDir;
       return this;
     }
 
@@ -147,7 +175,8 @@ public final class EtcdCluster implements AutoCloseable {
         if (i > 0) {
           initialCluster.append(',');
         }
-        initialCluster.append("m").append(i).append("=http://127.0.0.1:").append(peer[i]);
+        initialCluster.append("m").append(i).append(peerTlsDir != null ? "=https" : "=http")
+            .append("://127.0.0.1:").append(peer[i]);
       }
       List<EtcdMember> members = new ArrayList<>();
       for (int i = 0; i < size; i++) {
@@ -156,10 +185,24 @@ public final class EtcdCluster implements AutoCloseable {
         List<String> args = new ArrayList<>();
         args.add("--name=" + name);
         args.add("--data-dir=" + data);
-        args.add("--listen-client-urls=http://127.0.0.1:" + client[i]);
-        args.add("--advertise-client-urls=http://127.0.0.1:" + client[i]);
-        args.add("--listen-peer-urls=http://127.0.0.1:" + peer[i]);
-        args.add("--initial-advertise-peer-urls=http://127.0.0.1:" + peer[i]);
+        String cs = clientTlsDir != null ? "https" : "http";
+        String ps = peerTlsDir != null ? "https" : "http";
+        args.add("--listen-client-urls=" + cs + "://127.0.0.1:" + client[i]);
+        args.add("--advertise-client-urls=" + cs + "://127.0.0.1:" + client[i]);
+        args.add("--listen-peer-urls=" + ps + "://127.0.0.1:" + peer[i]);
+        args.add("--initial-advertise-peer-urls=" + ps + "://127.0.0.1:" + peer[i]);
+        if (clientTlsDir != null) {
+          args.add("--cert-file=" + clientTlsDir.resolve("tls.crt"));
+          args.add("--key-file=" + clientTlsDir.resolve("tls.key"));
+          args.add("--trusted-ca-file=" + clientTlsDir.resolve("ca.crt"));
+          args.add("--client-cert-auth=true");
+        }
+        if (peerTlsDir != null) {
+          args.add("--peer-cert-file=" + peerTlsDir.resolve("tls.crt"));
+          args.add("--peer-key-file=" + peerTlsDir.resolve("tls.key"));
+          args.add("--peer-trusted-ca-file=" + peerTlsDir.resolve("ca.crt"));
+          args.add("--peer-client-cert-auth=true");
+        }
         args.add("--initial-cluster=" + initialCluster);
         args.add("--initial-cluster-token=" + token);
         args.add("--initial-cluster-state=new");
@@ -167,7 +210,8 @@ public final class EtcdCluster implements AutoCloseable {
         args.add("--heartbeat-interval=100");
         args.add("--election-timeout=1000");
         flags.forEach((k, v) -> args.add("--" + k + "=" + v));
-        members.add(new EtcdMember(name, client[i], peer[i], data, dir.resolve(name + ".log"), args));
+        members.add(new EtcdMember(name, client[i], peer[i], data, dir.resolve(name + ".log"), args, clientTlsDir,
+            peerTlsDir != null));
       }
       return new EtcdCluster(members, token);
     }

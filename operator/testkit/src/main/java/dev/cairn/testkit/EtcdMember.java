@@ -29,16 +29,30 @@ public final class EtcdMember {
   private final Path dataDir;
   private final Path logFile;
   private final List<String> baseArgs;
+  private final Path clientTlsDir;
+  private final boolean peerTls;
   private Process process;
   private int starts;
 
   EtcdMember(String name, int clientPort, int peerPort, Path dataDir, Path logFile, List<String> baseArgs) {
+    this(name, clientPort, peerPort, dataDir, logFile, baseArgs, null, false);
+  }
+
+  EtcdMember(String name, int clientPort, int peerPort, Path dataDir, Path logFile, List<String> baseArgs,
+      Path clientTlsDir, boolean peerTls) {
     this.name = name;
     this.clientPort = clientPort;
     this.peerPort = peerPort;
     this.dataDir = dataDir;
     this.logFile = logFile;
     this.baseArgs = List.copyOf(baseArgs);
+    this.clientTlsDir = clientTlsDir;
+    this.peerTls = peerTls;
+  }
+
+  /** The client TLS Secret directory etcd serves from (and tests connect with), or null without TLS. */
+  public Path clientTlsDir() {
+    return clientTlsDir;
   }
 
   public String name() {
@@ -46,11 +60,11 @@ public final class EtcdMember {
   }
 
   public URI clientUrl() {
-    return URI.create("http://127.0.0.1:" + clientPort);
+    return URI.create((clientTlsDir != null ? "https" : "http") + "://127.0.0.1:" + clientPort);
   }
 
   public URI peerUrl() {
-    return URI.create("http://127.0.0.1:" + peerPort);
+    return URI.create((peerTls ? "https" : "http") + "://127.0.0.1:" + peerPort);
   }
 
   public int clientPort() {
@@ -117,8 +131,11 @@ public final class EtcdMember {
             "etcd member " + name + " exited with " + exitCode() + " while waiting for health; log tail:\n" + logTail(40));
       }
       try {
+        // With client TLS each attempt builds its context from the files as they are (tests rotate them).
+        HttpClient http = clientTlsDir == null ? HTTP : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
+            .sslContext(TestCerts.clientContext(clientTlsDir)).build();
         HttpResponse<String> r =
-            HTTP.send(
+            http.send(
                 HttpRequest.newBuilder(clientUrl().resolve("/health")).timeout(Duration.ofSeconds(2)).build(),
                 HttpResponse.BodyHandlers.ofString());
         last = r.statusCode() + " " + r.body();
