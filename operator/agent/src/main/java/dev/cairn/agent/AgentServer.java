@@ -7,24 +7,14 @@ import dev.cairn.agent.lease.LeasePort;
 import dev.cairn.agent.metrics.AgentMetrics;
 import dev.cairn.agent.snapshot.RevisionSource;
 import dev.cairn.agent.store.BackupStore;
+import dev.cairn.agent.tls.Tls;
+import dev.cairn.agent.tls.TlsFiles;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.KeyStore;
-import java.security.PrivateKey;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Map;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -74,7 +64,18 @@ public final class AgentServer implements AutoCloseable {
     // Without a store (an Etcd without spec.backup) the agent still initialises, renews its Lease and
     // serves the API; it only takes no snapshots.
     BackupStore store = cfg.backupsEnabled() ? openStore(cfg, env) : null;
-    EtcdNode etcd = new EtcdNode(cfg.etcdEndpoint, cfg.etcdTimeout);
+    // The agent reaches its etcd with the member's client TLS Secret (the same directory its
+    // initialisation uses for the other members).
+    Path etcdTls = cfg.init == null ? null : cfg.init.clientTlsDir();
+    EtcdNode etcd;
+    try {
+      etcd = EtcdNode.connect(cfg.etcdEndpoint, etcdTls, cfg.etcdTimeout);
+    } catch (IOException e) {
+      if (store != null) {
+        store.close();
+      }
+      throw new StartupException("cannot set up the client for etcd at " + cfg.etcdEndpoint + ": " + e.getMessage(), e);
+    }
     SnapshotService service = null;
     AgentHttpServer server = null;
     dev.cairn.agent.init.Initializer initializer = null;
@@ -104,7 +105,7 @@ public final class AgentServer implements AutoCloseable {
         try {
           SSLContext tls = http.tlsCertFile() == null ? null : tls(http.tlsCertFile(), http.tlsKeyFile());
           server = new AgentHttpServer(http.bind(), tls, service, cfg.snapshotTimeout);
-        } catch (IOException | GeneralSecurityException e) {
+        } catch (IOException e) {
           throw new StartupException("cannot serve the agent API on " + http.bind() + ": " + e.getMessage(), e);
         }
         dev.cairn.agent.init.InitHttp.register(server::register, initializer);
@@ -153,37 +154,15 @@ public final class AgentServer implements AutoCloseable {
     return store;
   }
 
-  /** A server TLS context from PEM files: a certificate chain and a PKCS#8 private key (RSA or EC). */
-  static SSLContext tls(Path certFile, Path keyFile) throws IOException, GeneralSecurityException {
+  /**
+   * The API's server TLS context: the certificate and key files are read again when they change, so a
+   * renewed agent certificate is served from the next connection on without a restart.
+   */
+  static SSLContext tls(Path certFile, Path keyFile) throws IOException {
     if (keyFile == null) {
       throw new IOException("a TLS certificate needs its private key file (--tls-key)");
     }
-    Certificate[] chain;
-    try (InputStream in = Files.newInputStream(certFile)) {
-      chain = CertificateFactory.getInstance("X.509").generateCertificates(in).toArray(Certificate[]::new);
-    }
-    String pem = Files.readString(keyFile, StandardCharsets.US_ASCII);
-    if (!pem.contains("BEGIN PRIVATE KEY")) {
-      throw new IOException("TLS key " + keyFile + " must be PKCS#8 PEM (BEGIN PRIVATE KEY); convert it with"
-          + " openssl pkcs8 -topk8 -nocrypt");
-    }
-    byte[] der = Base64.getMimeDecoder().decode(
-        pem.replaceAll("-----(BEGIN|END) PRIVATE KEY-----", "").replaceAll("\\s", ""));
-    PrivateKey key;
-    try {
-      key = KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(der));
-    } catch (GeneralSecurityException e) {
-      key = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(der));
-    }
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    ks.load(null, null);
-    char[] pw = new char[0];
-    ks.setKeyEntry("agent", key, pw, chain);
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(ks, pw);
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(kmf.getKeyManagers(), null, null);
-    return ctx;
+    return Tls.server(TlsFiles.of(certFile, keyFile, null));
   }
 
   public SnapshotService service() {

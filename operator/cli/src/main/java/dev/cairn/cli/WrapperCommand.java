@@ -30,6 +30,11 @@ final class WrapperCommand implements Callable<Integer> {
   @Option(names = "--agent-url", required = true, description = "The agent in this pod, e.g. http://10.0.0.5:8080.")
   URI agentUrl;
 
+  @Option(names = "--agent-ca", paramLabel = "PEM", defaultValue = "${env:CAIRN_AGENT_CA}",
+      description = "CA bundle the agent's certificate chains to, for an https --agent-url; re-read when it changes"
+          + " (default: $CAIRN_AGENT_CA).")
+  Path agentCa;
+
   @Option(names = "--data-dir", required = true, description = "etcd's data directory on the data volume.")
   Path dataDir;
 
@@ -61,10 +66,16 @@ final class WrapperCommand implements Callable<Integer> {
     if (poll.isZero()) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--poll-interval must be positive, got " + pollInterval);
     }
+    java.net.http.HttpClient http;
+    try {
+      http = EtcdWrapper.httpClient(agentUrl, agentCa);
+    } catch (IllegalArgumentException | java.io.IOException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
     Path config = configFile != null ? configFile : dataDir.resolve(".cairn").resolve("etcd.conf.yaml");
     var options =
         new EtcdWrapper.Options(
-            new InitClient(agentUrl, EtcdWrapper.defaultHttpClient()),
+            new InitClient(agentUrl, http),
             dataDir, etcdBin, config, etcdArgs, poll, init, grace);
     return new EtcdWrapper(options).run();
   }

@@ -1,10 +1,15 @@
 package dev.cairn.agent.etcd;
 
+import dev.cairn.agent.tls.Tls;
+import dev.cairn.agent.tls.TlsFiles;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.ClientBuilder;
+import java.io.IOException;
 import io.etcd.jetcd.cluster.Member;
 import io.etcd.jetcd.maintenance.StatusResponse;
 import java.io.OutputStream;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -14,6 +19,11 @@ import java.util.concurrent.TimeoutException;
 /**
  * The agent's view of its own etcd member: one jetcd client bound to the member's client URL only,
  * so status, snapshots and watches all come from that member.
+ *
+ * <p>With client TLS ({@code https} endpoint) the client trusts the TLS Secret's CA bundle and
+ * presents its certificate (etcd's client-cert-auth). Both are read from the mounted files at every
+ * new connection, so the one client lives through certificate renewals: gRPC keeps its connection
+ * while it works and the next one (after etcd restarted, say) uses the files as they are then.
  */
 public final class EtcdNode implements AutoCloseable {
 
@@ -30,10 +40,39 @@ public final class EtcdNode implements AutoCloseable {
   private final Client client;
   private final Duration callTimeout;
 
+  /** A plain-text client ({@code http} endpoint). */
   public EtcdNode(URI endpoint, Duration callTimeout) {
     this.endpoint = endpoint;
     this.callTimeout = callTimeout;
     this.client = Client.builder().endpoints(endpoint).maxInboundMessageSize(MAX_INBOUND_MESSAGE).build();
+  }
+
+  private EtcdNode(URI endpoint, Duration callTimeout, Client client) {
+    this.endpoint = endpoint;
+    this.callTimeout = callTimeout;
+    this.client = client;
+  }
+
+  /**
+   * A client for {@code endpoint}: TLS with the mounted Secret in {@code tlsDir} ({@code ca.crt},
+   * {@code tls.crt}, {@code tls.key}) when the endpoint is {@code https}, plain text when {@code http}.
+   * An {@code https} endpoint without a TLS directory is refused: there is nothing to trust it with.
+   */
+  public static EtcdNode connect(URI endpoint, Path tlsDir, Duration callTimeout) throws IOException {
+    String scheme = endpoint.getScheme() == null ? "" : endpoint.getScheme();
+    if (scheme.equals("http")) {
+      return new EtcdNode(endpoint, callTimeout);
+    }
+    if (!scheme.equals("https")) {
+      throw new IOException("etcd endpoint " + endpoint + " must be http:// or https://");
+    }
+    if (tlsDir == null) {
+      throw new IOException("etcd endpoint " + endpoint + " is https but no client TLS directory was given; pass"
+          + " --client-tls-dir (or CAIRN_CLIENT_TLS_DIR) pointing at the mounted client TLS Secret");
+    }
+    ClientBuilder b = Client.builder().endpoints(endpoint).maxInboundMessageSize(MAX_INBOUND_MESSAGE)
+        .sslContext(Tls.grpcClient(TlsFiles.secretDir(tlsDir)));
+    return new EtcdNode(endpoint, callTimeout, b.build());
   }
 
   public URI endpoint() {

@@ -1,9 +1,12 @@
 package dev.cairn.agent.wrapper;
 
+import dev.cairn.agent.tls.Tls;
+import dev.cairn.agent.tls.TlsFiles;
 import dev.cairn.datadir.validation.ExitMarker;
 import dev.cairn.datadir.validation.ValidationFlow;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -63,6 +66,27 @@ public final class EtcdWrapper {
     return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   }
 
+  /**
+   * The client for the agent at {@code agentUrl}: plain for {@code http}; for {@code https} it trusts
+   * only the CA bundle in {@code agentCa} (the agent TLS Secret's ca.crt), read again when the file
+   * changes, since initialisation (a long restore) may outlast a certificate.
+   */
+  public static HttpClient httpClient(URI agentUrl, Path agentCa) throws IOException {
+    String scheme = agentUrl.getScheme() == null ? "" : agentUrl.getScheme();
+    if (scheme.equals("http")) {
+      return defaultHttpClient();
+    }
+    if (!scheme.equals("https")) {
+      throw new IllegalArgumentException("--agent-url must be http:// or https://, not " + agentUrl);
+    }
+    if (agentCa == null) {
+      throw new IllegalArgumentException("--agent-url " + agentUrl + " is https: give --agent-ca with the CA bundle"
+          + " the agent's certificate chains to (the agent TLS Secret's ca.crt)");
+    }
+    return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+        .sslContext(Tls.client(TlsFiles.of(null, null, agentCa))).build();
+  }
+
   /** Runs initialisation and then etcd; returns etcd's exit code (or {@link #EXIT_INIT_FAILED}). */
   public int run() throws IOException, InterruptedException {
     Thread hook = new Thread(this::onSignal, "wrapper-signal");
@@ -90,6 +114,7 @@ public final class EtcdWrapper {
     long deadline = o.initTimeout().isZero() ? Long.MAX_VALUE : System.nanoTime() + o.initTimeout().toNanos();
     boolean started = false;
     InitClient.State last = null;
+    String lastTlsProblem = null;
     while (!stopping) {
       try {
         if (!started) {
@@ -117,6 +142,15 @@ public final class EtcdWrapper {
       } catch (ConnectException | HttpTimeoutException e) {
         // The agent container may start after this one: keep asking.
         LOG.debug("agent not reachable yet: {}", e.toString());
+      } catch (javax.net.ssl.SSLException e) {
+        // Kept trying: the agent may be restarting, or its certificate about to be renewed (the CA
+        // bundle is re-read). Said loudly, once per distinct problem, since it may also never heal.
+        String msg = e.getMessage();
+        if (!java.util.Objects.equals(msg, lastTlsProblem)) {
+          LOG.warn("TLS with the agent failed, retrying: {}. Check that --agent-ca holds the CA the agent's"
+              + " certificate chains to and that the certificate covers the host of --agent-url", msg);
+          lastTlsProblem = msg;
+        }
       }
       if (System.nanoTime() > deadline) {
         LOG.error("initialisation did not finish within {}; last state {}", o.initTimeout(), last);
@@ -144,6 +178,14 @@ public final class EtcdWrapper {
     recordExit(code);
     LOG.info("etcd exited with {} ({})", code, ExitMarker.isCleanExit(code) ? "clean" : "abnormal");
     return code;
+  }
+
+  /**
+   * Stops etcd the way SIGTERM to the wrapper does (graceful, then killed after the grace period) and
+   * makes {@link #run()} return; for callers that run the wrapper inside a longer-lived JVM.
+   */
+  public void stop() {
+    onSignal();
   }
 
   /** SIGTERM/SIGINT reached the JVM: pass it on to etcd and record how it ended. */
