@@ -45,14 +45,21 @@ final class AckedWriter implements AutoCloseable {
   private void run() {
     long seq = 0;
     int start = 0;
+    List<String> ips = List.of();
+    long listedAt = 0;
+    boolean failedRound = true;
     while (!stopped) {
-      List<String> ips;
-      try {
-        ips = endpoints.get();
-      } catch (RuntimeException e) {
-        ips = List.of();
-        lastError = "no endpoints: " + e;
+      // The members change (scaling, recovery): ask again after a round that failed, else each second.
+      if (failedRound || System.nanoTime() - listedAt > 1_000_000_000L) {
+        try {
+          ips = endpoints.get();
+        } catch (RuntimeException e) {
+          ips = List.of();
+          lastError = "no endpoints: " + e;
+        }
+        listedAt = System.nanoTime();
       }
+      failedRound = true;
       for (int i = 0; i < ips.size() && !stopped; i++) {
         String ip = ips.get((start + i) % ips.size());
         String key = prefix + String.format("%08d", seq++);
@@ -62,6 +69,7 @@ final class AckedWriter implements AutoCloseable {
           long rev = Kv.put(ip, key, value);
           acked.put(key, new Ack(key, value, rev));
           start = (start + i) % ips.size();
+          failedRound = false;
           break;
         } catch (RuntimeException e) {
           failures.incrementAndGet();

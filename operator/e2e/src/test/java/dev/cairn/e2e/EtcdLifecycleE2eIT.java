@@ -63,8 +63,10 @@ class EtcdLifecycleE2eIT {
   @Test
   @Order(1)
   void threeMembersFormServeReadsAndWritesAndRenewTheirLeases() throws Exception {
+    long start = System.nanoTime();
     etcd.create(3);
     etcd.awaitReady(3, FORM);
+    Figures.record("apply-to-3-of-3-ready", Figures.secondsSince(start), "s");
     for (String type : List.of("Ready", "AllMembersReady", "DataVolumesReady", "SpecValid")) {
       assertTrue(etcd.conditionIs(type, "True", null), type + " True: " + etcd.describe());
     }
@@ -144,6 +146,128 @@ class EtcdLifecycleE2eIT {
   }
 
   @Test
+  @Order(3)
+  void aCorruptedMemberIsCaughtByValidationAndResyncedAsALearner() throws Exception {
+    int victim = (etcd.leaderOrdinal() + 1) % 3;
+    String pod = etcd.pod(victim);
+    String oldId = lease(victim).getSpec().getHolderIdentity().split(":")[0];
+    int restarts = etcdRestarts(pod);
+    writer.awaitMoreAcks(20, Duration.ofMinutes(1));
+    java.nio.file.Path db = etcd.volume(victim).resolve("member/snap/db");
+    String[] hit = new String[1];
+    // etcd is SIGKILLed and kept down while its file is damaged: a running bbolt rewrites its
+    // branch pages on every commit, and the restart would race with the flip.
+    etcd.shared.local.podRunner().killContainer(EtcdUnderTest.NS, pod, "etcd", () -> {
+      try {
+        hit[0] = BoltDamage.flipKeyBucketBranch(db);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+
+    Await.until(pod + " back under a new member ID (removed, wiped and re-added as a learner, then promoted)",
+        FORM, () -> {
+          String holder = lease(victim).getSpec().getHolderIdentity();
+          return holder != null && !holder.startsWith(oldId + ":") && holder.matches("[0-9a-f]+:[0-9a-f]+:(Leader|Member)");
+        }, () -> "Lease " + lease(victim).getSpec().getHolderIdentity() + " (was " + oldId + "); " + etcd.describe());
+    etcd.awaitReady(3, FORM);
+    assertTrue(etcdRestarts(pod) > restarts, "the etcd container of " + pod + " restarted");
+    String agentLog = Files.readString(etcd.shared.local.podRunner().logFile(EtcdUnderTest.NS, pod, "agent"));
+    assertTrue(agentLog.contains("Corrupt") || agentLog.contains("CORRUPT") || agentLog.contains("corrupt"),
+        "the agent's validation reported the damage (" + hit[0] + ") in its log");
+    writer.awaitMoreAcks(20, Duration.ofMinutes(1));
+    long upTo = writer.lastAckedRevision();
+    Map<String, String> onVictim = Kv.prefix(etcd.ip(victim), PREFIX);
+    List<String> missing = writer.missingFrom(onVictim, upTo);
+    // The victim serves linearizable reads: it has caught up with everything acknowledged before the read.
+    assertTrue(missing.isEmpty(), "the re-synced member lacks " + missing.size() + " acknowledged writes: "
+        + missing.subList(0, Math.min(20, missing.size())));
+    assertNoAcknowledgedWriteLost();
+  }
+
+  @Test
+  @Order(4)
+  void scalesOutToFiveAndBackToThree() throws Exception {
+    // Through the scale subresource, as kubectl scale and an autoscaler use it.
+    Kubectl kubectl = new Kubectl(etcd.shared.local.kubeconfig(), Files.createDirectories(etcd.shared.scratch.resolve("kubectl")));
+    kubectl.ok("scale", "etcd/" + etcd.name, "--replicas=5");
+    etcd.awaitReady(5, FORM);
+    writer.awaitMoreAcks(20, Duration.ofMinutes(1));
+    assertNoAcknowledgedWriteLost();
+
+    etcd.replicas(3);
+    etcd.awaitReady(3, FORM);
+    Await.until("the processes of " + etcd.pod(3) + " and " + etcd.pod(4) + " stopped", Duration.ofMinutes(1),
+        () -> !etcd.shared.local.podRunner().hasProcesses(EtcdUnderTest.NS, etcd.pod(3))
+            && !etcd.shared.local.podRunner().hasProcesses(EtcdUnderTest.NS, etcd.pod(4)));
+    Await.until("the Leases of the removed members deleted", Duration.ofMinutes(1),
+        () -> lease(3) == null && lease(4) == null, etcd::describe);
+    writer.awaitMoreAcks(20, Duration.ofMinutes(1));
+    assertNoAcknowledgedWriteLost();
+  }
+
+  @Test
+  @Order(5)
+  void rollsAPodAffectingChangeFollowersFirstLeaderLast() {
+    int leader = etcd.leaderOrdinal();
+    Map<String, String> uids = new HashMap<>();
+    etcd.pods().forEach(p -> uids.put(p.getMetadata().getName(), p.getMetadata().getUid()));
+    String before = etcd.client.apps().statefulSets().inNamespace(EtcdUnderTest.NS).withName(etcd.name).get()
+        .getSpec().getTemplate().getMetadata().getAnnotations().get(Annotations.CONFIG_CHECKSUM);
+
+    etcd.mergePatch("{\"spec\":{\"etcd\":{\"snapshotCount\":20000}}}");
+    // The order in which the pods were replaced, seen by polling their UIDs; one member at a time,
+    // each only once the others are ready, so polling every 100 ms sees each replacement apart.
+    List<String> order = new ArrayList<>();
+    Await.until("every member replaced with the new configuration", Duration.ofMinutes(6), () -> {
+      for (var p : etcd.pods()) {
+        String n = p.getMetadata().getName();
+        if (!order.contains(n) && !p.getMetadata().getUid().equals(uids.get(n))) {
+          order.add(n);
+        }
+      }
+      return order.size() == 3;
+    }, () -> "replaced so far " + order + "; " + etcd.describe());
+    etcd.awaitReady(3, FORM);
+    String after = etcd.client.apps().statefulSets().inNamespace(EtcdUnderTest.NS).withName(etcd.name).get()
+        .getSpec().getTemplate().getMetadata().getAnnotations().get(Annotations.CONFIG_CHECKSUM);
+    assertFalse(java.util.Objects.equals(before, after), "the configuration checksum on the pod template changed");
+    assertEquals(etcd.pod(leader), order.get(2), "the leader at the start (" + etcd.pod(leader) + ") is replaced last: " + order);
+    writer.awaitMoreAcks(20, Duration.ofMinutes(1));
+    assertNoAcknowledgedWriteLost();
+  }
+
+  @Test
+  @Order(6)
+  void hibernatesToZeroAndWakesUpWithItsData() {
+    writer.awaitMoreAcks(20, Duration.ofMinutes(1));
+    // The final full snapshot is taken after the request, while the members still serve: it holds
+    // every write acknowledged before the request (later ones are on the kept volumes).
+    long beforeRequest = writer.lastAckedRevision();
+    etcd.replicas(0);
+    Await.until("Ready False (Hibernated) and no member pod left", FORM,
+        () -> etcd.conditionIs("Ready", "False", "Hibernated") && etcd.pods().isEmpty()
+            && java.util.stream.IntStream.range(0, 3).noneMatch(i ->
+                etcd.shared.local.podRunner().hasProcesses(EtcdUnderTest.NS, etcd.pod(i))),
+        etcd::describe);
+    int ackedWhileUp = writer.ackedCount();
+    Await.until("a final full snapshot covering the writes acknowledged before hibernation was asked (revision "
+        + beforeRequest + ")",
+        Duration.ofMinutes(2), () -> etcd.snapshots().stream().anyMatch(x -> x.getSpec().getKind() == SnapshotKind.FULL
+            && ready(x) && x.getSpec().getEndRevision() >= beforeRequest),
+        () -> etcd.snapshots().stream().map(x -> x.getSpec().getKind() + "@" + x.getSpec().getEndRevision()).toList().toString());
+    for (int i = 0; i < 3; i++) {
+      assertTrue(Files.isRegularFile(etcd.volume(i).resolve("member/snap/db")), "hibernation keeps the data of " + etcd.pod(i));
+    }
+
+    etcd.replicas(3);
+    etcd.awaitReady(3, FORM);
+    writer.awaitMoreAcks(20, Duration.ofMinutes(1));
+    assertTrue(writer.ackedCount() > ackedWhileUp, "writes are acknowledged again after waking up");
+    assertNoAcknowledgedWriteLost();
+  }
+
+  @Test
   @Order(8)
   void deletingTheEtcdRemovesWhatItManagesAndKeepsVolumesAndBackups() {
     writer.close();
@@ -195,10 +319,18 @@ class EtcdLifecycleE2eIT {
   }
 
   private void assertNoAcknowledgedWriteLost() {
+    // Only what was acknowledged before the read started (one writer thread: revisions ascend).
+    long upTo = writer.lastAckedRevision();
     Map<String, String> keyspace = etcd.keyspace(PREFIX);
-    List<String> missing = writer.missingFrom(keyspace, 0);
+    List<String> missing = writer.missingFrom(keyspace, upTo);
     assertTrue(missing.isEmpty(), missing.size() + " acknowledged writes missing (" + writer.describe() + "): "
         + missing.subList(0, Math.min(20, missing.size())));
+  }
+
+  private int etcdRestarts(String pod) {
+    var p = etcd.client.pods().inNamespace(EtcdUnderTest.NS).withName(pod).get();
+    return p.getStatus().getContainerStatuses().stream().filter(c -> c.getName().equals("etcd"))
+        .mapToInt(c -> c.getRestartCount()).findFirst().orElse(0);
   }
 
   private Lease lease(int ordinal) {

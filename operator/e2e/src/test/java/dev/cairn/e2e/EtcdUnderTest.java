@@ -97,8 +97,19 @@ final class EtcdUnderTest {
     return client.resources(Etcd.class).inNamespace(NS).withName(name).get();
   }
 
-  void edit(java.util.function.UnaryOperator<Etcd> change) {
-    client.resources(Etcd.class).inNamespace(NS).withName(name).edit(change);
+  /**
+   * A JSON merge patch of the Etcd, as {@code kubectl patch --type=merge} sends it. (Fabric8's edit
+   * sends a JSON patch computed from the Java object, whose field defaults the stored object, never
+   * defaulted by this API server, may lack: "replace" of a missing field fails.)
+   */
+  void mergePatch(String json) {
+    client.resources(Etcd.class).inNamespace(NS).withName(name)
+        .patch(new io.fabric8.kubernetes.client.dsl.base.PatchContext.Builder()
+            .withPatchType(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE).build(), json);
+  }
+
+  void replicas(int n) {
+    mergePatch("{\"spec\":{\"replicas\":" + n + "}}");
   }
 
   Optional<Condition> condition(String type) {

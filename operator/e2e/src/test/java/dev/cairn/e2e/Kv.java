@@ -51,6 +51,20 @@ final class Kv {
     return out;
   }
 
+  /** The whole keyspace as of {@code revision} (0: now). */
+  static Map<String, String> all(String ip, long revision) {
+    ObjectNode body = JSON.createObjectNode().put("key", b64("\0")).put("range_end", b64("\0"));
+    if (revision > 0) {
+      body.put("revision", revision);
+    }
+    JsonNode r = post(ip, "/v3/kv/range", body, Duration.ofSeconds(20));
+    Map<String, String> out = new TreeMap<>();
+    for (JsonNode kv : r.path("kvs")) {
+      out.put(unb64(kv.get("key").asText()), kv.has("value") ? unb64(kv.get("value").asText()) : "");
+    }
+    return out;
+  }
+
   /** The member's current revision (from a range header). */
   static long revision(String ip) {
     ObjectNode body = JSON.createObjectNode().put("key", b64("\0")).put("limit", 1);
