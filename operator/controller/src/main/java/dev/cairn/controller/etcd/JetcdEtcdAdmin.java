@@ -1,9 +1,11 @@
 package dev.cairn.controller.etcd;
 
+import dev.cairn.agent.tls.Pem;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
-import java.io.ByteArrayInputStream;
 import java.net.URI;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,16 +88,25 @@ public final class JetcdEtcdAdmin implements EtcdAdmin {
         .retryMaxDuration(timeout);
     if (target.tls() != null) {
       ClientTls tls = target.tls();
+      // Parsed here rather than by Netty, which reads only PKCS#8 keys; cert-manager writes PKCS#1 (RSA)
+      // and SEC1 (ECDSA) unless told otherwise. The Secret is read anew for every call, so a renewed
+      // certificate is used from the next call on.
       try {
+        X509Certificate[] ca = Pem.certificates(tls.caPem(), "ca.crt of the client TLS Secret")
+            .toArray(X509Certificate[]::new);
+        PrivateKey key = tls.certPem() == null ? null : Pem.privateKey(tls.keyPem(), "tls.key of the client TLS Secret");
+        X509Certificate[] chain = tls.certPem() == null ? null
+            : Pem.certificates(tls.certPem(), "tls.crt of the client TLS Secret").toArray(X509Certificate[]::new);
         b.sslContext(s -> {
-          s.trustManager(new ByteArrayInputStream(tls.caPem()));
-          if (tls.certPem() != null) {
-            s.keyManager(new ByteArrayInputStream(tls.certPem()), new ByteArrayInputStream(tls.keyPem()));
+          s.trustManager(ca);
+          if (key != null) {
+            s.keyManager(key, chain);
           }
         });
       } catch (Exception e) {
         throw new EtcdAdminException("cannot use the client TLS Secret of " + target + ": " + e.getMessage()
-            + ". The key must be PKCS#8 PEM; the certificate must allow client authentication.", e);
+            + ". It needs ca.crt, and tls.crt with tls.key (PEM) for a certificate that allows client authentication.",
+            e);
       }
     }
     return b.build();

@@ -195,8 +195,16 @@ public final class MemberStatefulSet {
     int agentPort = etcd.getSpec().getAgent().getPort();
     boolean agentTls = etcd.getSpec().getAgent().getTls() != null;
     List<String> args = new ArrayList<>();
-    // $(POD_IP) is expanded from the container env by the kubelet (and by local mode's pod runner).
-    args.add("--agent-url=" + (agentTls ? "https" : "http") + "://$(POD_IP):" + agentPort);
+    // $(POD_IP) / $(POD_NAME) are expanded from the container env by the kubelet (and by local mode's pod
+    // runner). With agent TLS the wrapper dials the stable DNS name the agent's certificate covers (a pod
+    // IP is not known when the certificate is issued) and trusts the agent Secret's CA.
+    if (agentTls) {
+      args.add("--agent-url=https://$(POD_NAME)." + Names.peerService(etcd) + "." + etcd.getMetadata().getNamespace()
+          + ".svc:" + agentPort);
+      args.add("--agent-ca=" + PodPaths.AGENT_TLS_DIR + "/" + SecretKeys.CA_CERT);
+    } else {
+      args.add("--agent-url=http://$(POD_IP):" + agentPort);
+    }
     args.add("--data-dir=" + PodPaths.DATA_DIR);
     args.add("--config-file=" + PodPaths.RUN_DIR + "/etcd.conf.yaml");
     List<VolumeMount> mounts = new ArrayList<>();

@@ -7,8 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cairn.testkit.EtcdCluster;
 import dev.cairn.testkit.EtcdMember;
+import dev.cairn.testkit.TestCerts;
 import dev.cairn.testkit.TestDirs;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -61,6 +65,46 @@ class JetcdEtcdAdminIT {
       assertEquals(2, left.size());
       assertTrue(left.stream().noneMatch(m -> m.id().equals(victim.id())));
       assertNotEquals(victim.id(), admin.leaderId(after));
+    }
+  }
+
+  @Test
+  void clientAndPeerTlsWithClientCertAuthAndTheKeyEncodingsCertManagerWrites() throws Exception {
+    Path dir = TestDirs.create(JetcdEtcdAdminIT.class, "tls");
+    TestCerts.Ca ca = TestCerts.ca("admin test CA");
+    // RSA in PKCS#1 (cert-manager's default encoding), which Netty alone cannot read.
+    Path client = TestCerts.writeSecretDir(dir.resolve("client-tls"),
+        ca.issue("etcd", TestCerts.LOOPBACK_DNS, TestCerts.LOOPBACK_IPS, TestCerts.KeyType.RSA),
+        TestCerts.KeyEncoding.TRADITIONAL, ca);
+    Path peer = TestCerts.writeSecretDir(dir.resolve("peer-tls"),
+        ca.issue("etcd-peer", TestCerts.LOOPBACK_DNS, TestCerts.LOOPBACK_IPS), TestCerts.KeyEncoding.TRADITIONAL, ca);
+    try (EtcdCluster cluster = EtcdCluster.builder(dir).members(3).clientTls(client).peerTls(peer).start()) {
+      Map<String, URI> endpoints = new LinkedHashMap<>();
+      for (EtcdMember m : cluster.members()) {
+        assertEquals("https", m.clientUrl().getScheme());
+        endpoints.put(m.name(), m.clientUrl());
+      }
+      EtcdAdmin admin = new JetcdEtcdAdmin(Duration.ofSeconds(10));
+      ClientTls material = new ClientTls(Files.readAllBytes(client.resolve("ca.crt")),
+          Files.readAllBytes(client.resolve("tls.crt")), Files.readAllBytes(client.resolve("tls.key")));
+      EtcdAdmin.Target target = new EtcdAdmin.Target("ns", "tls", endpoints, material);
+      assertEquals(3, admin.members(target).size());
+      String leader = admin.leaderId(target);
+      assertTrue(admin.members(target).stream().anyMatch(m -> m.id().equals(leader)), "leader " + leader);
+
+      // client-cert-auth is on: the CA alone gets nowhere, and the error says so.
+      EtcdAdmin.Target noCert = new EtcdAdmin.Target("ns", "tls", endpoints,
+          new ClientTls(Files.readAllBytes(client.resolve("ca.crt")), null, null));
+      assertThrows(EtcdAdminException.class, () -> admin.members(noCert));
+
+      // A key that is not PEM is a clear error naming the Secret key, never the key material.
+      EtcdAdmin.Target badKey = new EtcdAdmin.Target("ns", "tls", endpoints, new ClientTls(
+          Files.readAllBytes(client.resolve("ca.crt")), Files.readAllBytes(client.resolve("tls.crt")),
+          "not a key".getBytes(StandardCharsets.US_ASCII)));
+      EtcdAdminException e = assertThrows(EtcdAdminException.class, () -> admin.members(badKey));
+      assertTrue(e.getMessage().contains("tls.key"), e.getMessage());
+    } finally {
+      TestDirs.deleteRecursively(dir);
     }
   }
 

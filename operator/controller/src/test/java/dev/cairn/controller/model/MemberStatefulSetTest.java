@@ -190,7 +190,10 @@ class MemberStatefulSetTest {
     Container agent = container(s, "agent");
     assertEquals("/etc/cairn/tls/client", mounts(etcd).get("client-tls"));
     assertEquals("/etc/cairn/tls/peer", mounts(etcd).get("peer-tls"));
-    assertTrue(etcd.getArgs().contains("--agent-url=https://$(POD_IP):8080"));
+    // The wrapper dials the agent by the DNS name its certificate covers and trusts the agent Secret's CA.
+    assertEquals(List.of("--agent-url=https://$(POD_NAME).orders-peer.platform.svc:8080",
+        "--agent-ca=/etc/cairn/tls/agent/ca.crt"), etcd.getArgs().subList(0, 2));
+    assertEquals("/etc/cairn/tls/agent", mounts(etcd).get("agent-tls"));
     assertTrue(etcd.getVolumeMounts().stream().filter(m -> m.getName().endsWith("-tls")).allMatch(VolumeMount::getReadOnly));
     assertFalse(mounts(etcd).containsKey("store-credentials"), "etcd never sees store credentials");
     assertEquals(List.of(
