@@ -142,6 +142,7 @@ class RestoreCommandIT {
       }
       Run full = cairn(dir, s3Env(), concat(snap, "--once=full"));
       assertEquals(0, full.code(), full.err());
+      long mid = -1;
       for (int round = 0; round < 2; round++) {
         for (int i = 0; i < 40; i++) {
           c.getKVClient().put(bs("k/" + (i % 17)), bs("r" + round + "-" + i)).get(10, TimeUnit.SECONDS);
@@ -149,6 +150,9 @@ class RestoreCommandIT {
         c.getKVClient().delete(bs("k/3")).get(10, TimeUnit.SECONDS);
         Run delta = cairn(dir, s3Env(), concat(snap, "--once=delta"));
         assertEquals(0, delta.code(), delta.err());
+        if (round == 0) {
+          mid = c.getKVClient().get(bs("\0")).get(10, TimeUnit.SECONDS).getHeader().getRevision() - 20;
+        }
       }
       long end = c.getKVClient().get(bs("\0")).get(10, TimeUnit.SECONDS).getHeader().getRevision();
       Map<String, String> expected = keyspace(c, end);
@@ -201,6 +205,30 @@ class RestoreCommandIT {
       assertEquals(0, r3.code(), r3.err());
       assertTrue(r3.out().contains("0 delta events"), "restored from the compacted full alone: " + r3.out());
       assertEquals(expected, restoredKeyspace(data3, "r0", end));
+
+      // An older revision (inside the first delta): refused without saying what becomes of the store.
+      String[] older = concat(restoreFlags, "--revision=" + mid);
+      Run undecided = cairn(dir, s3Env(), concat(new String[] {"restore", "--data-dir=" + dir.resolve("old0")}, older));
+      assertEquals(1, undecided.code(), undecided.err());
+      assertTrue(undecided.err().contains("--new-timeline") && undecided.err().contains("--detached"), undecided.err());
+      Run detached = cairn(dir, s3Env(), concat(new String[] {"restore", "--data-dir=" + dir.resolve("old1"),
+          "--detached"}, older));
+      assertEquals(0, detached.code(), detached.err());
+      assertEquals(keyspace(c, mid), restoredKeyspace(dir.resolve("old1"), "r0", mid));
+      Run newTimeline = cairn(dir, s3Env(), concat(new String[] {"restore", "--data-dir=" + dir.resolve("old2"),
+          "--new-timeline", "--restore-id=cli-1"}, older));
+      assertEquals(0, newTimeline.code(), newTimeline.err());
+      assertTrue(newTimeline.err().contains("restore id cli-1") && newTimeline.err().contains("archive/cli-1/"),
+          newTimeline.err());
+      // The store's newest state is now the restored one; the abandoned snapshots are archived.
+      Run latest = cairn(dir, s3Env(), concat(new String[] {"restore", "--data-dir=" + dir.resolve("old3")},
+          restoreFlags));
+      assertEquals(0, latest.code(), latest.err());
+      assertTrue(latest.out().contains("revision " + mid), latest.out());
+      assertEquals(keyspace(c, mid), restoredKeyspace(dir.resolve("old3"), "r0", mid));
+      Run badId = cairn(dir, s3Env(), concat(new String[] {"restore", "--data-dir=" + dir.resolve("old4"),
+          "--new-timeline", "--restore-id=../x"}, older));
+      assertEquals(2, badId.code(), badId.err());
     }
   }
 
