@@ -48,10 +48,13 @@ final class AgentCommand implements Runnable {
         description = "Address of the HTTP API (default: ${DEFAULT-VALUE}).")
     String listen;
 
-    @Option(names = "--tls-cert", paramLabel = "PEM", description = "Serve the API over TLS with this certificate chain.")
+    @Option(names = "--tls-cert", paramLabel = "PEM",
+        description = "Serve the API over TLS with this certificate chain; a renewed file is served from the next"
+            + " connection on, without a restart.")
     Path tlsCert;
 
-    @Option(names = "--tls-key", paramLabel = "PEM", description = "PKCS#8 private key of --tls-cert.")
+    @Option(names = "--tls-key", paramLabel = "PEM",
+        description = "Private key of --tls-cert (PEM: PKCS#8, PKCS#1 RSA or SEC1 EC, unencrypted).")
     Path tlsKey;
 
     @Option(names = "--namespace", paramLabel = "NS", defaultValue = "${env:POD_NAMESPACE:-}",

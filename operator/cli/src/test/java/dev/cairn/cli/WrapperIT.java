@@ -7,10 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import dev.cairn.datadir.validation.ExitMarker;
 import dev.cairn.datadir.validation.ValidationFlow;
 import dev.cairn.testkit.Ports;
 import dev.cairn.testkit.Prerequisites;
+import dev.cairn.testkit.TestCerts;
 import dev.cairn.testkit.TestDirs;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -21,10 +24,13 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -61,15 +67,23 @@ class WrapperIT {
             "initial-cluster: m0=http://127.0.0.1:" + peerPort,
             "initial-cluster-state: new",
             "");
+    this.config = config;
     agent = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    agent.createContext("/initialization/start", ex -> {
+    script(agent);
+    agent.start();
+  }
+
+  private String config;
+
+  /** The scripted agent's endpoints. */
+  private void script(HttpServer server) {
+    server.createContext("/initialization/start", ex -> {
       starts.add(ex.getRequestURI().getQuery());
       reply(ex, 202, "{\"state\":\"Progress\"}");
     });
-    agent.createContext("/initialization/status", ex ->
+    server.createContext("/initialization/status", ex ->
         reply(ex, 200, "{\"state\":\"" + initState + "\",\"reason\":\"scripted by the test\"}"));
-    agent.createContext("/config", ex -> reply(ex, 200, config));
-    agent.start();
+    server.createContext("/config", ex -> reply(ex, 200, config));
   }
 
   @AfterEach
@@ -90,18 +104,20 @@ class WrapperIT {
   }
 
   private Process startWrapper() throws IOException {
+    return startWrapper("--agent-url=http://127.0.0.1:" + agent.getAddress().getPort());
+  }
+
+  private Process startWrapper(String... agentFlags) throws IOException {
     Path jar = Path.of("target", "cairn.jar").toAbsolutePath();
     assertTrue(Files.exists(jar), "the cli jar must be built before integration tests: " + jar);
+    List<String> cmd = new java.util.ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx32m", "-jar", jar.toString(),
+        "wrapper"));
+    cmd.addAll(List.of(agentFlags));
+    cmd.addAll(List.of("--data-dir=" + dataDir, "--etcd-bin=" + Prerequisites.etcd(), "--poll-interval=100ms",
+        "--termination-grace=20s"));
     ProcessBuilder pb =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx32m",
-                "-jar", jar.toString(), "wrapper",
-                "--agent-url=http://127.0.0.1:" + agent.getAddress().getPort(),
-                "--data-dir=" + dataDir,
-                "--etcd-bin=" + Prerequisites.etcd(),
-                "--poll-interval=100ms",
-                "--termination-grace=20s")
+        new ProcessBuilder(cmd)
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("wrapper.log").toFile()));
     wrapper = pb.start();
@@ -179,6 +195,41 @@ class WrapperIT {
     startWrapper();
     awaitEtcdHealthy();
     assertEquals(List.of("mode=full", "mode=full"), starts);
+  }
+
+  @Test
+  void anHttpsAgentIsReachedWithTheCaOfAgentCaAndRefusedWithoutIt() throws Exception {
+    TestCerts.Ca ca = TestCerts.ca("wrapper test CA");
+    Path agentTls = TestCerts.writeSecretDir(dir.resolve("agent-tls"),
+        ca.issue("agent", TestCerts.LOOPBACK_DNS, TestCerts.LOOPBACK_IPS), TestCerts.KeyEncoding.PKCS8, ca);
+    HttpsServer https = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    https.setHttpsConfigurator(new HttpsConfigurator(serverContext(agentTls)));
+    script(https);
+    https.start();
+    try {
+      String url = "--agent-url=https://127.0.0.1:" + https.getAddress().getPort();
+      startWrapper(url);
+      assertEquals(2, awaitExit(), "https without --agent-ca is a usage error; log:\n" + log());
+      assertTrue(log().contains("--agent-ca"), "the error names the missing flag: " + log());
+
+      startWrapper(url, "--agent-ca=" + agentTls.resolve("ca.crt"));
+      awaitEtcdHealthy();
+      assertEquals(List.of("mode=full"), starts, "the handshake went over HTTPS");
+    } finally {
+      https.stop(0);
+    }
+  }
+
+  private static SSLContext serverContext(Path secretDir) throws Exception {
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    ks.setKeyEntry("agent", TestCerts.readKey(secretDir.resolve("tls.key")), new char[0],
+        TestCerts.readCertificates(secretDir.resolve("tls.crt")));
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(ks, new char[0]);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(kmf.getKeyManagers(), null, null);
+    return ctx;
   }
 
   @Test
