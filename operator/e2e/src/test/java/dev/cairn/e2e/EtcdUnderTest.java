@@ -183,6 +183,18 @@ final class EtcdUnderTest {
     }, this::describe);
   }
 
+  /**
+   * Waits until Ready has been False with reason QuorumLost for {@code held} (by its
+   * lastTransitionTime): RecoverQuorum refuses to act on a loss younger than the operator's
+   * threshold, so that a member that is only restarting is not written off.
+   */
+  void awaitQuorumLostFor(Duration held, Duration max) {
+    Await.until("Ready False with reason QuorumLost for " + held.toSeconds() + " s", max, () -> condition("Ready")
+        .filter(c -> "False".equals(c.getStatus()) && "QuorumLost".equals(c.getReason()))
+        .map(c -> java.time.Instant.parse(c.getLastTransitionTime()).plus(held).isBefore(java.time.Instant.now()))
+        .orElse(false), this::describe);
+  }
+
   /** The member that leads, by its status. */
   int leaderOrdinal() {
     return get().getStatus().getMembers().stream().filter(m -> m.getRole() == MemberRole.LEADER)
