@@ -65,8 +65,11 @@ public final class AgentServer implements AutoCloseable {
     // serves the API; it only takes no snapshots.
     BackupStore store = cfg.backupsEnabled() ? openStore(cfg, env) : null;
     // The agent reaches its etcd with the member's client TLS Secret (the same directory its
-    // initialisation uses for the other members).
-    Path etcdTls = cfg.init == null ? null : cfg.init.clientTlsDir();
+    // initialisation uses for the other members); commands without that flag (cairn snapshot) take it
+    // from the environment the pod sets.
+    Path etcdTls = cfg.init != null && cfg.init.clientTlsDir() != null ? cfg.init.clientTlsDir()
+        : env.get("CAIRN_CLIENT_TLS_DIR") == null || env.get("CAIRN_CLIENT_TLS_DIR").isBlank() ? null
+        : Path.of(env.get("CAIRN_CLIENT_TLS_DIR"));
     EtcdNode etcd;
     try {
       etcd = EtcdNode.connect(cfg.etcdEndpoint, etcdTls, cfg.etcdTimeout);

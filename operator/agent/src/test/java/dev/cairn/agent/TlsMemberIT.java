@@ -265,6 +265,21 @@ class TlsMemberIT {
     }
   }
 
+  @Test
+  void anHttpsEndpointWithoutAClientTlsDirectoryIsRefusedAtStartSayingWhatToGive() {
+    Path dir = TestDirs.create(TlsMemberIT.class, "no-tls-dir");
+    try {
+      AgentConfig cfg = Harness.config(URI.create("https://127.0.0.1:" + Ports.free()), "file://" + dir.resolve("store"),
+          dir.resolve("scratch"));
+      AgentServer.StartupException e = assertThrows(AgentServer.StartupException.class,
+          () -> AgentServer.start(cfg, null, LeasePort.NONE, Map.of()));
+      assertTrue(e.getMessage().contains("--client-tls-dir") && e.getMessage().contains("CAIRN_CLIENT_TLS_DIR"),
+          e.getMessage());
+    } finally {
+      TestDirs.deleteRecursively(dir);
+    }
+  }
+
   private static JsonNode parse(byte[] json) {
     try {
       return JSON.readTree(json);
