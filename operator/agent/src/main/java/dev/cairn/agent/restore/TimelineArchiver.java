@@ -144,11 +144,6 @@ public final class TimelineArchiver {
     return this;
   }
 
-  /** Whether restoring {@code plan} leaves trusted snapshots above its revision in the store. */
-  public static boolean abandons(SnapshotCatalog catalog, RestorePlan plan) {
-    return catalog.newestEndRevision() > plan.revision();
-  }
-
   /** The store's newest restore record, if any archive holds one (the snapshotter asks at activation). */
   public static Optional<Record> newestRecord(BackupStore store) throws IOException {
     List<String> ids = store.listArchives();
