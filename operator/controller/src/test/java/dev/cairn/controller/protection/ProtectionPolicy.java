@@ -39,6 +39,8 @@ import java.util.Map;
  * (the test then fails), which is stricter than Kubernetes' lazy variables. Objects are untyped maps here
  * (Kubernetes types them from OpenAPI), so type-checking warnings the API server may give are not
  * reproduced; the expressions use only field presence ({@code has}), map membership and comparisons.
+ * CEL-Java 0.9.0 cannot take {@code size()} of a list read out of such a map (no matching overload), so
+ * the policies test list membership with {@code in} instead.
  */
 final class ProtectionPolicy {
 
