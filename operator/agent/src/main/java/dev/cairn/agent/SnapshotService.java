@@ -83,13 +83,24 @@ public final class SnapshotService implements AutoCloseable {
   private final Path scratch;
 
   private final ScheduledExecutorService loop = daemonScheduler("agent-control");
+  /**
+   * Checks for a due delta cut far more often than the heartbeat: a cut noticed only at the next
+   * heartbeat would add up to a heartbeat (5 s by default) to the lag of every delta.
+   */
+  private final ScheduledExecutorService cutTimer = daemonScheduler("agent-delta-cut");
   private final ExecutorService fullExecutor = Executors.newSingleThreadExecutor(daemon("agent-full-snapshot"));
   private final ExecutorService gcExecutor = Executors.newSingleThreadExecutor(daemon("agent-gc"));
   private final Thread uploader;
   private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final DeltaCapture capture;
 
-  private record Pending(DeltaSegment segment, long epoch, CompletableFuture<Optional<SnapshotMetadata>> done) {}
+  private record Pending(
+      DeltaSegment segment, long epoch, CompletableFuture<Optional<SnapshotMetadata>> done, long cutNanos) {}
+
+  /** How many recent cut-to-stored times {@link #cutAge} looks at. */
+  private static final int UPLOAD_HISTORY = 5;
+  /** Cut-to-stored times of the last deltas, in milliseconds (guarded by itself). */
+  private final java.util.ArrayDeque<Long> uploadMillis = new java.util.ArrayDeque<>();
 
   // State below: guarded by this.
   private volatile boolean closed;
@@ -141,6 +152,10 @@ public final class SnapshotService implements AutoCloseable {
   public void start() {
     uploader.start();
     loop.scheduleWithFixedDelay(this::tickSafely, 0, cfg.heartbeat.toMillis(), TimeUnit.MILLISECONDS);
+    if (cfg.deltasEnabled() && store != null) {
+      long every = cutCheckInterval(cfg.deltaPeriod).toMillis();
+      cutTimer.scheduleWithFixedDelay(this::cutIfDueSafely, every, every, TimeUnit.MILLISECONDS);
+    }
   }
 
   public AgentMetrics metrics() {
@@ -310,7 +325,7 @@ public final class SnapshotService implements AutoCloseable {
   private void scheduledWork(MemberStatus status) {
     Instant now = clock.instant();
     if (cfg.deltasEnabled() && capture.isRunning()) {
-      capture.cutIfDue(cfg.deltaPeriod);
+      capture.cutIfDue(cutAge());
     }
     if (nextFullAt != null && !now.isBefore(nextFullAt)) {
       nextFullAt = cfg.fullSchedule.next(now);
@@ -436,9 +451,57 @@ public final class SnapshotService implements AutoCloseable {
   private final ThreadLocal<Pending> justCut = new ThreadLocal<>();
 
   private void segmentCut(DeltaSegment seg) {
-    Pending p = new Pending(seg, epoch, new CompletableFuture<>());
+    Pending p = new Pending(seg, epoch, new CompletableFuture<>(), System.nanoTime());
     justCut.set(p);
     queue.add(p);
+  }
+
+  /** How often the cut timer looks: a twentieth of the period, between 50 ms and 1 s. */
+  static Duration cutCheckInterval(Duration period) {
+    long ms = Math.max(50, Math.min(1000, period.toMillis() / 20));
+    return Duration.ofMillis(ms);
+  }
+
+  /**
+   * How long the oldest buffered event may wait before its delta is cut: the period, less what
+   * storing a delta has taken lately (the longest of the last few cut-to-stored times, at most half
+   * the period). The event then reaches the store about one period after it arrived, even when the
+   * store is slow, instead of a period plus the upload; deltas get smaller when uploads get slower.
+   */
+  Duration cutAge() {
+    return cutAge(cfg.deltaPeriod, recentUploadMillis());
+  }
+
+  static Duration cutAge(Duration period, long recentUploadMillis) {
+    long lead = Math.min(recentUploadMillis, period.toMillis() / 2);
+    return period.minusMillis(Math.max(0, lead));
+  }
+
+  private long recentUploadMillis() {
+    synchronized (uploadMillis) {
+      return uploadMillis.stream().mapToLong(Long::longValue).max().orElse(0);
+    }
+  }
+
+  private void recordUpload(long millis) {
+    synchronized (uploadMillis) {
+      if (uploadMillis.size() == UPLOAD_HISTORY) {
+        uploadMillis.removeFirst();
+      }
+      uploadMillis.addLast(millis);
+    }
+  }
+
+  private void cutIfDueSafely() {
+    try {
+      synchronized (this) {
+        if (!closed && active && capture.isRunning()) {
+          capture.cutIfDue(cutAge());
+        }
+      }
+    } catch (RuntimeException e) {
+      LOG.error("delta cut check failed; it runs again shortly", e);
+    }
   }
 
   /**
@@ -556,6 +619,7 @@ public final class SnapshotService implements AutoCloseable {
     deltaProblem = null;
     storeProblem = null;
     storedEnd.accumulateAndGet(meta.endRevision(), Math::max);
+    recordUpload((System.nanoTime() - p.cutNanos()) / 1_000_000);
     Duration lag = seg.firstEventAt() == null ? Duration.ZERO : Duration.between(seg.firstEventAt(), clock.instant());
     metrics.snapshotStored(SnapshotKind.DELTA, meta.endRevision(), created.toEpochMilli(), meta.size(), lag);
     metrics.deltaLag(lag);
@@ -766,6 +830,7 @@ public final class SnapshotService implements AutoCloseable {
   public void close() {
     closed = true;
     loop.shutdownNow();
+    cutTimer.shutdownNow();
     synchronized (this) {
       deactivate();
     }

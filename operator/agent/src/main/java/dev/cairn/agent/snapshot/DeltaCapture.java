@@ -84,7 +84,6 @@ public final class DeltaCapture implements AutoCloseable {
   private long eventCount;
   private long segmentEnd;
   private Instant firstEventAt;
-  private Instant lastCut;
   private boolean inError;
 
   public DeltaCapture(
@@ -107,7 +106,6 @@ public final class DeltaCapture implements AutoCloseable {
     running = true;
     lastRevision = fromRevision - 1;
     segmentStart = fromRevision;
-    lastCut = clock.instant();
     resetBuffer();
     openWatch();
   }
@@ -226,12 +224,21 @@ public final class DeltaCapture implements AutoCloseable {
     }
   }
 
-  /** Cuts a segment when events are buffered and {@code period} has passed since the last cut. */
-  public synchronized Optional<DeltaSegment> cutIfDue(Duration period) {
-    if (eventCount > 0 && !clock.instant().isBefore(lastCut.plus(period))) {
+  /**
+   * Cuts a segment when the oldest buffered event has been held for {@code maxAge}. Measured from the
+   * oldest event rather than from the last cut: the event that waits longest is what bounds the lag
+   * from commit to stored delta, whatever the timing of earlier cuts.
+   */
+  public synchronized Optional<DeltaSegment> cutIfDue(Duration maxAge) {
+    if (eventCount > 0 && !clock.instant().isBefore(firstEventAt.plus(maxAge))) {
       return cutLocked();
     }
     return Optional.empty();
+  }
+
+  /** When the oldest buffered event arrived; empty when nothing is buffered. */
+  public synchronized Optional<Instant> oldestEventAt() {
+    return eventCount == 0 ? Optional.empty() : Optional.of(firstEventAt);
   }
 
   /** Cuts the buffered events into a segment now; empty when nothing is buffered. */
@@ -240,7 +247,6 @@ public final class DeltaCapture implements AutoCloseable {
   }
 
   private Optional<DeltaSegment> cutLocked() {
-    lastCut = clock.instant();
     if (eventCount == 0) {
       return Optional.empty();
     }
