@@ -21,23 +21,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Takes a full snapshot with one pass over etcd's stream:
+ * Takes a full snapshot with one pass over etcd's stream. {@code Maintenance.snapshot} is written to
+ * the scratch spool while its sha256 trailer is checked ({@link SpoolTee}); the revision is read from
+ * the spooled db once the stream has ended and verified (never from a Get made before), and a
+ * revision below the store's newest is refused (stale member). The upload then takes one of two
+ * ways:
  *
- * <ol>
- *   <li>{@code Maintenance.snapshot} is written to the scratch spool while its sha256 trailer is
- *       checked ({@link SpoolTee});
- *   <li>at the same time an upload follows the spool, compressing and encrypting on the way, to a
- *       temporary name in the store that readers never list;
- *   <li>when the stream ends and its trailer verifies, the revision is read from the spooled db
- *       (never from a Get made before) while the upload finishes; a revision below the store's newest
- *       is refused (stale member);
- *   <li>the temporary is copied server-side (renamed, in a directory) to its final name, the metadata
- *       file is written after it, and the temporary is deleted.
- * </ol>
+ * <ul>
+ *   <li>after the stream, straight to the final name (the file as it is, then the metadata file):
+ *       when the stored bytes are the spool's own and publishing a temporary would rewrite it on the
+ *       server (S3), see {@link #uploadAfterStream()};
+ *   <li>beside the stream, compressing and encrypting on the way, to a temporary name in the store
+ *       that readers never list; once the revision is known the temporary is copied server-side
+ *       (renamed, in a directory) to its final name, the metadata file is written after it, and the
+ *       temporary is deleted.
+ * </ul>
  *
- * A crash at any step leaves no trusted snapshot: at most a temporary, which this member's next full
- * snapshot removes (only one runs per member at a time) and GC removes after its grace period. If the
- * upload during the stream fails, it is retried from the complete spool with backoff.
+ * A crash at any step leaves no trusted snapshot: at most an object without metadata (GC removes it
+ * after its grace period) or a temporary, which this member's next full snapshot removes (only one
+ * runs per member at a time) and GC removes after its grace period. If the upload during the stream
+ * fails, it is retried from the complete spool with backoff.
  */
 public final class FullSnapshotter {
 
@@ -80,6 +83,13 @@ public final class FullSnapshotter {
     Path spool = Files.createTempFile(scratch, "full-", ".db");
     long t0 = System.nanoTime();
     Instant created = clock.instant();
+    if (uploadAfterStream()) {
+      try {
+        return spoolThenUpload(spool, t0, created, source, isFinal, storedEnd, keepTrying, onStoreFailure);
+      } finally {
+        Files.deleteIfExists(spool);
+      }
+    }
     CompletableFuture<SnapshotWriter.Staged.Result> upload = new CompletableFuture<>();
     // Set once publish() owns the temporary (it deletes it); until then the cleanup below does.
     AtomicBoolean handedOver = new AtomicBoolean();
@@ -146,6 +156,75 @@ public final class FullSnapshotter {
       });
       Files.deleteIfExists(spool);
     }
+  }
+
+  /**
+   * Whether to upload once the stream has ended, straight to the final name, rather than beside the
+   * stream to a temporary that is then published. Chosen when publishing would rewrite the object on
+   * the server (S3: a copy) and the stored bytes are the spool's own (no compression, no encryption,
+   * so nothing needs a second file): on the project's benchmark the upload beside the stream saved
+   * no time, since the stream, the upload and the copy share the same CPUs, while the copy and the
+   * multipart concatenation cost S3Proxy two more full rewrites (docs/backups.md, "Benchmark").
+   * {@code -Dcairn.full.upload=overlap} forces the overlapped pipeline, for comparisons only.
+   */
+  private boolean uploadAfterStream() {
+    if ("overlap".equals(System.getProperty("cairn.full.upload"))) {
+      return false;
+    }
+    return !writer.transforms() && writer.store().publishRewrites();
+  }
+
+  /**
+   * The stream goes to the spool only (sha256 trailer checked on the way); once it ended and
+   * verified, the revision is read from the spooled db and the file is uploaded under its final
+   * name, then its metadata is written ({@link SnapshotWriter#write}). Visible only when complete:
+   * one PUT (or a multipart upload) is atomic, and readers trust the object only with its metadata.
+   */
+  private SnapshotMetadata spoolThenUpload(
+      Path spool, long t0, Instant created, SourceInfo source, boolean isFinal, Backoff.Attempt<Long> storedEnd,
+      BooleanSupplier keepTrying, Consumer<Exception> onStoreFailure)
+      throws IOException, Backoff.GaveUpException, InterruptedException {
+    SnapshotDigest.Result digest;
+    long bytes;
+    SpoolTee tee = new SpoolTee(spool);
+    try (tee) {
+      etcd.snapshot(tee, streamTimeout);
+      tee.end();
+      digest = tee.digest();
+      bytes = tee.bytesWritten();
+    } catch (IOException | RuntimeException e) {
+      IOException w = tee.writeFailure();
+      if (w != null) {
+        throw new IOException("cannot write the snapshot to the scratch directory " + scratch + ": " + w, w);
+      }
+      throw e;
+    }
+    long streamed = System.nanoTime();
+    if (!digest.trailer().valid()) {
+      throw new IOException(
+          "snapshot from etcd at " + etcd.endpoint() + " failed verification: " + digest.trailer().describe());
+    }
+    long revision = revisions.revisionOf(spool);
+    long stored;
+    try {
+      stored = storedEnd.run();
+    } catch (IOException | InterruptedException | Backoff.GaveUpException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IOException(e.getMessage(), e);
+    }
+    if (revision < stored) {
+      throw new StaleDataException(revision, stored, "full snapshot refused");
+    }
+    SnapshotName name = writer.name(SnapshotKind.FULL, 0, revision, created);
+    long checked = System.nanoTime();
+    SnapshotMetadata meta =
+        writer.write(name, spool, digest.fileSha256(), source, 0, isFinal, keepTrying, onStoreFailure);
+    long uploaded = System.nanoTime();
+    LOG.info("full snapshot {}: {} bytes streamed in {} ms, revision and store checked in {} ms, uploaded to its"
+            + " final name with its metadata in {} ms (after the stream, no copy)", name.objectName(), bytes,
+        ms(streamed - t0), ms(checked - streamed), ms(uploaded - checked));
+    return meta;
   }
 
   /** The upload thread: follows the spool into a staged upload until the stream ends. */

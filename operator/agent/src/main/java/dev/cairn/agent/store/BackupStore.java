@@ -92,6 +92,14 @@ public interface BackupStore extends AutoCloseable {
    */
   void publish(String temporary, String name, long size, Map<String, String> userMetadata) throws IOException;
 
+  /**
+   * Whether {@link #publish} rewrites the object on the server (an S3 copy) rather than renaming it.
+   * Full snapshots then avoid the temporary when they can (uploading once the name is known).
+   */
+  default boolean publishRewrites() {
+    return false;
+  }
+
   /** Temporaries left in the store, finished or not (S3: incomplete multipart uploads too). */
   List<StoredObject> listTemporary() throws IOException;
 

@@ -123,6 +123,8 @@ public final class S3Store implements BackupStore {
   /** The async client with {@link #WHOLE_OBJECT_TIMEOUT}; same connection pool. */
   private final MinioAsyncClient wholeObject;
   private final Tuning tuning;
+  /** Files up to 5 GiB: one streamed PUT with an unsigned payload. */
+  private final S3FilePut filePut;
 
   public S3Store(S3Config config, S3Credentials credentials) throws IOException {
     this(config, credentials, Tuning.defaults());
@@ -159,6 +161,7 @@ public final class S3Store implements BackupStore {
             .httpClient(http, false)
             .build();
     wholeObject.setTimeout(http.connectTimeoutMillis(), http.writeTimeoutMillis(), WHOLE_OBJECT_TIMEOUT.toMillis());
+    this.filePut = new S3FilePut(http, config, provider);
     if (config.pathStyle()) {
       client.disableVirtualStyleEndpoint();
       async.disableVirtualStyleEndpoint();
@@ -247,15 +250,27 @@ public final class S3Store implements BackupStore {
   @Override
   public void put(String name, Path file, Map<String, String> userMetadata) throws IOException {
     BackupStore.checkName(name);
+    Map<String, String> meta = userMetadata == null ? Map.of() : userMetadata;
+    long size = Files.size(file);
+    if (size <= S3FilePut.MAX_SIZE) {
+      try {
+        filePut.put(key(name), file, size, meta);
+        return;
+      } catch (StoreException e) {
+        throw new StoreException("put", "put " + name + " on " + describe() + " failed: " + e.getMessage(), e);
+      } catch (IOException | RuntimeException e) {
+        throw failure("put", name, e);
+      }
+    }
     try {
-      // From a file MinIO reads each part twice (hash, then send) instead of buffering it on the heap.
-      long size = Files.size(file);
+      // Above what one PUT takes: MinIO's multipart upload (it reads each part twice, hash then send,
+      // instead of holding it on the heap).
       client.uploadObject(
           UploadObjectArgs.builder()
               .bucket(config.bucket())
               .object(key(name))
-              .filename(file.toString(), size > 5L * 1024 * 1024 * 1024 ? 0 : PART_SIZE * 4)
-              .userMetadata(userMetadata == null ? Map.of() : userMetadata)
+              .filename(file.toString(), 0)
+              .userMetadata(meta)
               .build());
     } catch (Exception e) {
       throw failure("put", name, e);
@@ -472,6 +487,12 @@ public final class S3Store implements BackupStore {
       }
       throw e instanceof ExecutionException && e.getCause() instanceof Exception c ? c : e;
     }
+  }
+
+  /** A server-side copy: S3Proxy and MinIO read and write the whole object again. */
+  @Override
+  public boolean publishRewrites() {
+    return true;
   }
 
   @Override

@@ -44,8 +44,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The full snapshot pipeline (stream once into the spool and, concurrently, a staged upload; revision
- * from the content; copy to the final name; metadata; temporary deleted) against real etcd and S3.
+ * The full snapshot pipelines against real etcd and S3: stream once into the spool; revision from the
+ * content; then either one upload under the final name (plain content to S3) or, concurrently with
+ * the stream, a staged upload copied to the final name (compressed or encrypted, and directories);
+ * metadata after the object; temporaries deleted.
  */
 class FullSnapshotPipelineIT {
 
@@ -151,6 +153,77 @@ class FullSnapshotPipelineIT {
           store.listAll().stream().map(StoredObject::name).toList());
       assertEquals(List.of(), store.listTemporary());
       assertEquals(List.of(), scratchFiles(d.resolve("scratch")), "the spool is deleted");
+    }
+  }
+
+  @Test
+  void plainSnapshotToS3IsUploadedOnceUnderItsFinalNameAfterTheStream() throws Exception {
+    Path d = TestDirs.create(FullSnapshotPipelineIT.class, "s3plain");
+    try (S3Store real = s3Store(s3.createBucket())) {
+      // Records what the pipeline asks of the store: no temporary, no copy, the object before its metadata.
+      List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+      BackupStore store = new Delegating(real) {
+        @Override
+        public boolean publishRewrites() {
+          return real.publishRewrites();
+        }
+
+        @Override
+        public StagedUpload stage(String owner) throws IOException {
+          calls.add("stage");
+          return real.stage(owner);
+        }
+
+        @Override
+        public void publish(String temporary, String name, long size, Map<String, String> meta) throws IOException {
+          calls.add("publish");
+          real.publish(temporary, name, size, meta);
+        }
+
+        @Override
+        public void put(String name, Path file, Map<String, String> meta) throws IOException {
+          calls.add("put file " + name);
+          real.put(name, file, meta);
+        }
+
+        @Override
+        public void put(String name, InputStream data, long size, Map<String, String> meta) throws IOException {
+          calls.add("put stream " + name);
+          real.put(name, data, size, meta);
+        }
+      };
+      long before = revisionNow();
+      SnapshotMetadata meta = take(snapshotter(store, Compression.NONE, null, d.resolve("scratch")), real);
+      SnapshotName name = SnapshotName.parseObject(meta.object()).orElseThrow();
+      assertEquals(List.of("put file " + meta.object(), "put stream " + name.metadataName()), calls);
+      assertTrue(meta.endRevision() >= before, meta.endRevision() + " < " + before);
+      assertEquals(meta.sha256(), meta.contentSha256(), "plain: stored bytes are the content");
+      verifyStored(real, meta, null, d.resolve("back.db"));
+      assertEquals(List.of(meta.object(), name.metadataName()),
+          real.listAll().stream().map(StoredObject::name).toList());
+      assertEquals(List.of(), real.listTemporary());
+      assertEquals(List.of(), scratchFiles(d.resolve("scratch")), "the spool is deleted");
+      io.minio.MinioClient raw = io.minio.MinioClient.builder().endpoint(s3.endpoint().toString())
+          .region(S3Server.REGION).credentials(S3Server.ACCESS_KEY, S3Server.SECRET_KEY).build();
+      var stat = raw.statObject(io.minio.StatObjectArgs.builder().bucket(real.config().bucket())
+          .object("p/" + meta.object()).build());
+      assertEquals(meta.toUserMetadata(), stat.userMetadata().keySet().stream().collect(
+          java.util.stream.Collectors.toMap(k -> k.toLowerCase(java.util.Locale.ROOT), k -> stat.userMetadata().get(k))),
+          "the object carries the metadata as x-amz-meta-cairn-*");
+      raw.close();
+    }
+  }
+
+  @Test
+  void theOverlappedPipelineStaysAvailableForComparisons() throws Exception {
+    Path d = TestDirs.create(FullSnapshotPipelineIT.class, "s3overlap");
+    System.setProperty("cairn.full.upload", "overlap");
+    try (S3Store store = s3Store(s3.createBucket())) {
+      SnapshotMetadata meta = take(snapshotter(store, Compression.NONE, null, d.resolve("scratch")), store);
+      verifyStored(store, meta, null, d.resolve("back.db"));
+      assertEquals(List.of(), store.listTemporary());
+    } finally {
+      System.clearProperty("cairn.full.upload");
     }
   }
 

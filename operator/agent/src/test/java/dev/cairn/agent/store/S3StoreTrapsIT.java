@@ -165,6 +165,42 @@ class S3StoreTrapsIT {
   }
 
   @Test
+  void aFileIsStoredByOneUnsignedPutWithItsMetadata() throws Exception {
+    String bucket = s3.createBucket();
+    java.nio.file.Path dir = TestDirs.create(S3StoreTrapsIT.class, "fileput");
+    byte[] data = new byte[7 * MIB + 123];
+    new Random(3).nextBytes(data);
+    java.nio.file.Path file = java.nio.file.Files.write(dir.resolve("f"), data);
+    java.nio.file.Path empty = java.nio.file.Files.write(dir.resolve("e"), new byte[0]);
+    try (S3Store store = store(bucket, "ns/x", S3Store.Tuning.defaults())) {
+      store.put("obj", file, Map.of("cairn-kind", "Full"));
+      store.put("empty", empty, Map.of());
+      try (InputStream in = store.get("obj")) {
+        assertArrayEquals(data, in.readAllBytes());
+      }
+      assertEquals(0, store.stat("empty").orElseThrow().size());
+      var stat = raw.statObject(StatObjectArgs.builder().bucket(bucket).object("ns/x/obj").build());
+      assertEquals("Full", stat.userMetadata().get("cairn-kind"));
+    }
+  }
+
+  @Test
+  void aFilePutWithWrongCredentialsFailsWithS3sReasonAndNoSecret() throws Exception {
+    String bucket = s3.createBucket();
+    java.nio.file.Path file = java.nio.file.Files.write(
+        TestDirs.create(S3StoreTrapsIT.class, "fileput-denied").resolve("f"), new byte[1000]);
+    String url = "s3://" + bucket + "/p?endpoint=" + s3.endpoint() + "&region=us-east-1";
+    try (S3Store store = new S3Store(StoreUrl.parse(url).s3().orElseThrow(),
+        S3Credentials.of(S3Server.ACCESS_KEY, "wrong-secret-98765"))) {
+      StoreException e = assertThrows(StoreException.class, () -> store.put("obj", file, Map.of()));
+      assertTrue(e.getMessage().contains("put obj on s3://" + bucket + "/p"), e.getMessage());
+      assertTrue(e.getMessage().contains("HTTP 403"), e.getMessage());
+      assertTrue(!e.getMessage().contains("wrong-secret") && !e.getMessage().contains("Signature="), e.getMessage());
+    }
+    assertTrue(store(bucket, "p", S3Store.Tuning.defaults()).stat("obj").isEmpty(), "nothing stored");
+  }
+
+  @Test
   void aStagedUploadIsInvisibleUntilPublishedThenCarriesItsMetadata() throws Exception {
     String bucket = s3.createBucket();
     byte[] data = random(12 * MIB + 12345, 1);
