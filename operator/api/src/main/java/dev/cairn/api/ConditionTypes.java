@@ -56,9 +56,6 @@ public final class ConditionTypes {
   /** BackupReady=False: the newest full or delta snapshot is older than its schedule allows. */
   public static final String REASON_BACKUP_STALE = "BackupStale";
 
-  /** BackupReady=False: the last snapshot attempt failed. */
-  public static final String REASON_BACKUP_FAILED = "BackupFailed";
-
   /** BackupReady=Unknown: spec.backup is not set. */
   public static final String REASON_BACKUP_NOT_CONFIGURED = "BackupNotConfigured";
 
@@ -67,9 +64,6 @@ public final class ConditionTypes {
 
   /** DataVolumesReady=False: a PVC is not bound. */
   public static final String REASON_VOLUME_NOT_BOUND = "VolumeNotBound";
-
-  /** DataVolumesReady=False: a member's data directory failed validation. */
-  public static final String REASON_DATA_DIR_INVALID = "DataDirInvalid";
 
   /** ClusterIDMismatch=True. */
   public static final String REASON_CLUSTER_ID_MISMATCH = "ClusterIDMismatch";
@@ -83,7 +77,7 @@ public final class ConditionTypes {
   /** SpecValid=False. */
   public static final String REASON_SPEC_INVALID = "Invalid";
 
-  /** Any condition: the spec reconcile is suspended by an annotation or a running task. */
+  /** Event reason (not a condition reason): the spec reconcile is suspended by an annotation or a running task. */
   public static final String REASON_RECONCILE_SUSPENDED = "ReconcileSuspended";
 
   private ConditionTypes() {}

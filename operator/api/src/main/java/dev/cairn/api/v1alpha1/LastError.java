@@ -8,7 +8,7 @@ import java.util.Objects;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class LastError {
 
-  @JsonPropertyDescription("Stable error code, CamelCase, such as StoreUnreachable or MemberAddFailed.")
+  @JsonPropertyDescription("Stable error code, CamelCase, such as SpecInvalid or RollingUpdateBlocked.")
   private String code;
 
   @JsonPropertyDescription("What went wrong, with the values involved, and what to do about it.")

@@ -16,7 +16,8 @@ public class RecoverySpec {
   @Default("false")
   @JsonPropertyDescription(
       "true: when quorum stays lost for quorumLossGracePeriod, the operator creates a RecoverQuorum task on its own"
-          + " (restarts the freshest surviving member with force-new-cluster, then re-adds the others). false:"
+          + " (restarts the freshest surviving member with force-new-cluster when it is at least as new as the newest backup,"
+          + " otherwise restores member 0 from the store; then re-adds the others). false:"
           + " it only reports; create the task yourself.")
   private Boolean automatic = false;
 

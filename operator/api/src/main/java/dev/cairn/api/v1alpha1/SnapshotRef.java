@@ -4,26 +4,18 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import java.util.Objects;
 
-/** The newest snapshot of one kind, as reported through the snapshot Lease. */
+/**
+ * The newest snapshot of one kind, as its agent reports it through the snapshot Lease (end revision and
+ * time; the EtcdSnapshot records carry names: {@code kubectl get etcdsnap -l cairn.dev/etcd-name=...}).
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class SnapshotRef {
-
-  @JsonPropertyDescription("Name of the snapshot's EtcdSnapshot (the object's basename in the store).")
-  private String name;
 
   @JsonPropertyDescription("Last etcd revision the snapshot contains.")
   private Long revision;
 
   @JsonPropertyDescription("When the snapshot was taken (RFC 3339).")
   private String time;
-
-  public String getName() {
-    return name;
-  }
-
-  public void setName(String name) {
-    this.name = name;
-  }
 
   public Long getRevision() {
     return revision;
@@ -50,16 +42,16 @@ public class SnapshotRef {
       return false;
     }
     SnapshotRef that = (SnapshotRef) o;
-    return Objects.equals(name, that.name) && Objects.equals(revision, that.revision) && Objects.equals(time, that.time);
+    return Objects.equals(revision, that.revision) && Objects.equals(time, that.time);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, revision, time);
+    return Objects.hash(revision, time);
   }
 
   @Override
   public String toString() {
-    return "SnapshotRef{name=" + name + ", revision=" + revision + ", time=" + time + "}";
+    return "SnapshotRef{revision=" + revision + ", time=" + time + "}";
   }
 }

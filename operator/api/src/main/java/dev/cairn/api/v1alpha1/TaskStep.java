@@ -10,7 +10,7 @@ import java.util.Objects;
 public class TaskStep {
 
   @Required
-  @JsonPropertyDescription("Step name, CamelCase, such as SuspendReconcile or SelectBestMember.")
+  @JsonPropertyDescription("Step name, CamelCase, such as SuspendReconcile or SelectSource.")
   private String name;
 
   @JsonPropertyDescription("Pending, Running, Succeeded, Failed or Skipped.")

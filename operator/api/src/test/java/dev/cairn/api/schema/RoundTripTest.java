@@ -125,12 +125,11 @@ class RoundTripTest {
     status.setLabelSelector(Labels.memberSelectorString("orders"));
     status.setClusterID("cdf818194e3a8c32");
     SnapshotRef full = new SnapshotRef();
-    full.setName("prod.orders.full-00000000-00001234");
     full.setRevision(1234L);
     full.setTime("2025-01-01T00:00:00Z");
     status.setLastFullSnapshot(full);
     LastError error = new LastError();
-    error.setCode("StoreUnreachable");
+    error.setCode("SpecInvalid");
     error.setDescription("cannot reach http://127.0.0.1:9000: connection refused");
     error.setObservedAt("2025-01-01T00:00:00Z");
     status.setLastErrors(List.of(error));

@@ -276,7 +276,7 @@ public final class EtcdReconciler implements Reconciler<Etcd>, Cleaner<Etcd>, Au
     if ("true".equalsIgnoreCase(annotation(etcd, Annotations.SUSPEND_RECONCILE))) {
       pass.op(OperationType.RECONCILE, OperationState.ERROR, "Spec changes are not applied: the annotation "
           + Annotations.SUSPEND_RECONCILE + " is \"true\". Status is still updated. Remove the annotation to resume.");
-      pass.operationEventReason = "ReconcileSuspended";
+      pass.operationEventReason = ConditionTypes.REASON_RECONCILE_SUSPENDED;
       return Gate.SUSPENDED;
     }
     Condition mismatch = StatusCalculator.clusterIdMismatch(
