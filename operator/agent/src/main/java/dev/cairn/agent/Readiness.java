@@ -4,6 +4,7 @@ import dev.cairn.agent.etcd.EtcdNode;
 import dev.cairn.agent.etcd.EtcdUnavailableException;
 import dev.cairn.agent.etcd.MemberStatus;
 import dev.cairn.agent.init.Initializer;
+import java.time.Duration;
 import java.util.function.Supplier;
 
 /**
@@ -19,12 +20,33 @@ public final class Readiness {
 
   /** The local etcd as readiness needs it. */
   public interface LocalEtcd {
+
+    /**
+     * How long the connection check waits. etcd runs in the same pod, so a closed port is refused at
+     * once; the limit only bounds an unexpected network path (then the status call decides).
+     */
+    Duration CONNECT_CHECK = Duration.ofMillis(500);
+
     MemberStatus status() throws EtcdUnavailableException;
 
     boolean isLearner(long memberId) throws EtcdUnavailableException;
 
+    /**
+     * Why etcd is certainly not running (a quick local check), or null when it may be and
+     * {@link #status()} must be asked. Lets callers answer at once instead of after the status
+     * call's timeout.
+     */
+    default String notRunning() {
+      return null;
+    }
+
     static LocalEtcd of(EtcdNode n) {
       return new LocalEtcd() {
+        @Override
+        public String notRunning() {
+          return n.notListening(CONNECT_CHECK);
+        }
+
         @Override
         public MemberStatus status() throws EtcdUnavailableException {
           return n.status();
@@ -53,6 +75,10 @@ public final class Readiness {
       if (s.state() != Initializer.State.Successful) {
         return new Result(false, "initialisation is " + s.state() + ": " + s.reason());
       }
+    }
+    String down = etcd.notRunning();
+    if (down != null) {
+      return new Result(false, "the local etcd does not answer: " + down);
     }
     MemberStatus st;
     try {

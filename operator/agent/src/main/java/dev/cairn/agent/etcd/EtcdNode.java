@@ -4,10 +4,13 @@ import dev.cairn.agent.tls.Tls;
 import dev.cairn.agent.tls.TlsFiles;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
-import java.io.IOException;
 import io.etcd.jetcd.cluster.Member;
+import java.io.IOException;
 import io.etcd.jetcd.maintenance.StatusResponse;
 import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -98,6 +101,25 @@ public final class EtcdNode implements AutoCloseable {
       Throwable c = e instanceof ExecutionException ? e.getCause() : e;
       throw new EtcdUnavailableException(
           "etcd at " + endpoint + " did not answer a status request within " + callTimeout + ": " + c, c);
+    }
+  }
+
+  /**
+   * Why the member is certainly not running, or null when it may be. A TCP connection to its client
+   * port that is refused means no etcd listens there: callers answer from what they know without
+   * waiting for {@link #status()}, whose gRPC call waits up to the call timeout (10 s) for a member
+   * that is down. Anything else (accepted, timed out, unresolvable) leaves the question to the status
+   * call, so a running but slow member still gets its full timeout.
+   */
+  public String notListening(Duration connectTimeout) {
+    int port = endpoint.getPort() > 0 ? endpoint.getPort() : 2379;
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(endpoint.getHost(), port), (int) Math.max(1, connectTimeout.toMillis()));
+      return null;
+    } catch (ConnectException e) {
+      return "nothing accepts connections at " + endpoint + " (" + e.getMessage() + "): etcd is not running";
+    } catch (IOException | IllegalArgumentException | SecurityException e) {
+      return null;
     }
   }
 
