@@ -23,7 +23,6 @@ import dev.cairn.agent.snapshot.SnapshotName;
 import dev.cairn.agent.snapshot.SnapshotWriter;
 import dev.cairn.agent.snapshot.SourceInfo;
 import dev.cairn.agent.snapshot.StaleDataException;
-import dev.cairn.agent.snapshot.TokenHash;
 import dev.cairn.agent.store.BackupStore;
 import dev.cairn.agent.store.StoreException;
 import dev.cairn.agent.util.Backoff;
@@ -79,7 +78,7 @@ public final class SnapshotService implements AutoCloseable {
   private final FullSnapshotter fulls;
   private final GarbageCollector gc;
   private final Backoff backoff;
-  private final String tokenHash;
+  private final java.util.function.Supplier<String> tokenHash; // the token file as it is now (an edited Secret)
   private final Path scratch;
 
   private final ScheduledExecutorService loop = daemonScheduler("agent-control");
@@ -135,7 +134,7 @@ public final class SnapshotService implements AutoCloseable {
     Files.createDirectories(scratch);
     clearScratch();
     EncryptionKey key = cfg.encryptionKeyFile == null ? null : EncryptionKey.fromFile(cfg.encryptionKeyFile);
-    this.tokenHash = cfg.tokenFile == null ? null : TokenHash.hashFile(cfg.tokenFile);
+    this.tokenHash = cfg.tokenFile == null ? () -> null : dev.cairn.agent.token.TokenHashFile.of(cfg.tokenFile);
     this.backoff = new Backoff(cfg.retryInitial, cfg.retryMax);
     // No store (backups not configured): no writer, no GC; the loop only watches etcd and renews the Lease.
     this.writer = store == null ? null : new SnapshotWriter(store, cfg.compression, key, scratch, backoff);
@@ -770,7 +769,7 @@ public final class SnapshotService implements AutoCloseable {
   private SourceInfo source(MemberStatus s) {
     return new SourceInfo(
         s == null ? null : s.clusterIdHex(), s == null ? null : s.memberIdHex(), cfg.memberName,
-        s == null ? null : s.version(), tokenHash);
+        s == null ? null : s.version(), tokenHash.get());
   }
 
   private static String cause(Exception e) {
