@@ -44,6 +44,9 @@ class QuorumRecoveryE2eIT {
 
   private EtcdUnderTest etcd;
   private final List<AckedWriter> writers = new ArrayList<>();
+  /** The keyspace the point-in-time restore gave back, for the step after it. */
+  private Map<String, String> restored;
+  private long restoredRevision;
 
   @BeforeAll
   void setUp() throws IOException {
@@ -194,6 +197,25 @@ class QuorumRecoveryE2eIT {
     for (int i = 0; i < 3; i++) {
       assertEquals(expected.size(), Kv.all(etcd.ip(i), 0).size(), "keys on " + etcd.pod(i));
     }
+    restored = expected;
+    restoredRevision = target;
+  }
+
+  @Test
+  @Order(4)
+  void theRestoredStateSurvivesARestartOfEveryMember() throws Exception {
+    assertTrue(restored != null, "the point-in-time restore step ran first");
+    // A restore that only lasts until the next start is no restore: every member's etcd is killed
+    // (a crash each, one after the other) and must come back on the restored data, not on the
+    // newest backup or the pre-restore volumes.
+    for (int i = 0; i < 3; i++) {
+      etcd.shared.local.podRunner().killContainer(EtcdUnderTest.NS, etcd.pod(i), "etcd");
+      etcd.awaitReady(3, FORM);
+    }
+    Map<String, String> now = Kv.all(etcd.ip(0), 0);
+    assertEquals(restored.size(), now.size(), "keys after restarting every member (restored to revision "
+        + restoredRevision + ")");
+    assertEquals(restored, now, "the keyspace after restarting every member");
   }
 
   /** Two consecutive delta ends after {@code after} with room for a revision between them, or null. */
