@@ -22,6 +22,7 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "validate",
+    mixinStandardHelpOptions = true,
     description = {
       "Validate an etcd data directory (or a v3 snapshot file) without starting etcd.",
       "Without --mode, the validation marker in <data-dir>/.cairn/exit-marker picks it: a clean previous"
@@ -44,8 +45,18 @@ final class ValidateCommand implements Callable<Integer> {
   Path dataDir;
 
   @Option(names = "--snapshot", paramLabel = "FILE",
-      description = "Validate a v3 snapshot file instead (sha256 trailer, full db check, revision).")
+      description = "Validate a v3 snapshot file instead (sha256 trailer, full db check, revision). A gzip or zstd"
+          + " file is decompressed first; an encrypted one (a stored .enc object) needs --encryption-key-file.")
   Path snapshot;
+
+  @Option(names = "--encryption-key-file", paramLabel = "FILE",
+      description = "With --snapshot: the AES-256 key an encrypted snapshot object was written with.")
+  Path encryptionKeyFile;
+
+  @Option(names = "--scratch-dir", paramLabel = "DIR", defaultValue = "${java.io.tmpdir}",
+      description = "With --snapshot: where a decrypted or decompressed copy is written while it is checked, then"
+          + " deleted (default: ${DEFAULT-VALUE}).")
+  Path scratchDir;
 
   @Option(names = "--mode", paramLabel = "full|sanity", description = "Force the validation mode.")
   String mode;
@@ -78,6 +89,10 @@ final class ValidateCommand implements Callable<Integer> {
     if ((dataDir == null) == (snapshot == null)) {
       throw new CommandLine.ParameterException(cl, "Give exactly one of --data-dir and --snapshot.");
     }
+    if (encryptionKeyFile != null && snapshot == null) {
+      throw new CommandLine.ParameterException(cl, "--encryption-key-file decrypts a --snapshot file; a data dir is"
+          + " never encrypted.");
+    }
     if (!output.equals("text") && !output.equals("json")) {
       throw new CommandLine.ParameterException(cl, "--output must be text or json, not '" + output + "'.");
     }
@@ -102,7 +117,17 @@ final class ValidateCommand implements Callable<Integer> {
           err.flush();
           return EXIT_IO;
         }
-        report = DataDirValidator.validateSnapshotFile(snapshot);
+        SnapshotFile.Opened opened;
+        try {
+          opened = SnapshotFile.open(snapshot, encryptionKeyFile, scratchDir, err);
+        } catch (SnapshotFile.NotReadable e) {
+          err.println("cairn validate: " + e.getMessage());
+          err.flush();
+          return EXIT_IO;
+        }
+        try (opened) {
+          report = DataDirValidator.validateSnapshotFile(opened.plain());
+        }
       } else {
         VolumeIdentity expected = null;
         if (expectNamespace != null || expectEtcd != null || expectMember != null || expectClusterId != null) {

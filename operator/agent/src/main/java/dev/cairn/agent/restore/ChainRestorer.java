@@ -177,7 +177,9 @@ public final class ChainRestorer {
     Prepared prepared = prepare(target);
     if (prepared.older() && timeline instanceof Timeline.RefuseOlder) {
       throw new RestoreException(RestoreException.Reason.OLDER_THAN_STORE,
-          target.describe() + " is revision " + prepared.plan().revision() + ", older than the newest snapshot in "
+          (target instanceof RestoreTarget.Revision ? target.describe()
+              : target.describe() + " (revision " + prepared.plan().revision() + ")")
+              + " is older than the newest snapshot in "
               + store.describe() + " (revision " + prepared.storeNewest() + "). Started with this store, such a member"
               + " is judged stale and restored to the newest state again. Say what you want: --new-timeline (the"
               + " restored member becomes the cluster; every snapshot above revision " + prepared.plan().revision()

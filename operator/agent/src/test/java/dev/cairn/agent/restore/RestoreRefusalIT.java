@@ -102,6 +102,13 @@ class RestoreRefusalIT {
           RestoreException.Reason.OLDER_THAN_STORE);
       assertTrue(older.getMessage().contains("--new-timeline") && older.getMessage().contains("--detached")
           && older.getMessage().contains(String.valueOf(d3.endRevision())), older.getMessage());
+      assertTrue(older.getMessage().startsWith("revision " + d2.endRevision() + " is older than the newest snapshot"),
+          "the revision is named once: " + older.getMessage());
+      String d2Name = d2.object();
+      RestoreException olderSnapshot = refused(good, new RestoreTarget.Snapshot(d2Name), data, true,
+          RestoreException.Reason.OLDER_THAN_STORE);
+      assertTrue(olderSnapshot.getMessage().startsWith("snapshot " + d2Name + " (revision " + d2.endRevision()
+          + ") is older than the newest snapshot"), olderSnapshot.getMessage());
 
       RestoreException notEmpty = refused(good, RestoreTarget.latest(), data, false,
           RestoreException.Reason.DATA_DIR_NOT_EMPTY);
