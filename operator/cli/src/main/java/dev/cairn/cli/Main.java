@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionCommand.Provider.class,
     description = "Runs etcd clusters on Kubernetes and never loses their data.",
-    subcommands = {VersionCommand.class, CrdsCommand.class, ValidateCommand.class, WrapperCommand.class, SnapshotCommand.class, AgentCommand.class, OperatorCommand.class, LocalCommand.class, RestoreCommand.class, InitializeCommand.class, CompactCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {VersionCommand.class, CrdsCommand.class, ValidateCommand.class, WrapperCommand.class, SnapshotCommand.class, AgentCommand.class, OperatorCommand.class, LocalCommand.class, RestoreCommand.class, InitializeCommand.class, CompactCommand.class, StoreCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -137,6 +137,22 @@ public interface BackupStore extends AutoCloseable {
     return List.of();
   }
 
+  /** Deletes one file of archive {@code archive}; a missing one is fine. The last one removes the folder. */
+  default void deleteArchived(String archive, String name) throws IOException {
+    throw new StoreException("delete", describe() + " cannot archive objects");
+  }
+
+  /**
+   * The user metadata stored with a live object (S3: the {@code x-amz-meta-} headers, without that
+   * prefix); empty for stores that keep none. A missing object throws.
+   */
+  default Map<String, String> userMetadata(String name) throws IOException {
+    if (stat(name).isEmpty()) {
+      throw new StoreException("stat", "no object " + name + " in " + describe());
+    }
+    return Map.of();
+  }
+
   /** The archives in the store (their IDs), sorted. */
   default List<String> listArchives() throws IOException {
     return List.of();

@@ -372,6 +372,26 @@ public final class LocalStore implements BackupStore {
   }
 
   @Override
+  public void deleteArchived(String archive, String name) throws IOException {
+    BackupStore.checkName(name);
+    Path adir = archiveDir(archive);
+    try {
+      Files.deleteIfExists(adir.resolve(name));
+      // The folder is the archive: once no file is left (a crashed write's temporaries aside), it goes.
+      if (Files.isDirectory(adir) && listArchived(archive).isEmpty()) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(adir)) {
+          for (Path p : ds) {
+            Files.deleteIfExists(p);
+          }
+        }
+        Files.deleteIfExists(adir);
+      }
+    } catch (IOException e) {
+      throw new StoreException("delete", "cannot delete " + name + " from archive " + adir + ": " + e, e);
+    }
+  }
+
+  @Override
   public List<String> listArchives() throws IOException {
     Path root = dir.resolve(ARCHIVE_DIR);
     List<String> out = new ArrayList<>();

@@ -703,6 +703,26 @@ public final class S3Store implements BackupStore {
   }
 
   @Override
+  public void deleteArchived(String archive, String name) throws IOException {
+    try {
+      client.removeObject(RemoveObjectArgs.builder().bucket(config.bucket()).object(archiveKey(archive, name)).build());
+    } catch (Exception e) {
+      throw failure("delete", name + " (archive " + archive + ")", e);
+    }
+  }
+
+  @Override
+  public Map<String, String> userMetadata(String name) throws IOException {
+    BackupStore.checkName(name);
+    try {
+      return new TreeMap<>(
+          client.statObject(StatObjectArgs.builder().bucket(config.bucket()).object(key(name)).build()).userMetadata());
+    } catch (Exception e) {
+      throw failure("stat", name, e);
+    }
+  }
+
+  @Override
   public List<String> listArchives() throws IOException {
     String prefix = listPrefix() + ARCHIVE_DIR + "/";
     java.util.TreeSet<String> ids = new java.util.TreeSet<>();
