@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # Benchmark of the full snapshot path (docs/backups.md, "Benchmark"). Each round measures, one after
-# the other on the same db:
+# the other on the same db, wall time and the CPU seconds of every process involved:
 #   1. baseline: `etcdctl snapshot save` of the db to a local file;
 #   2. cairn: `cairn snapshot --once full` to S3Proxy, uncompressed, in a JVM capped at -Xmx128m (the
-#      agent's heap budget; JVM start included), with a GC log for the heap actually used, and the
-#      agent's own breakdown (stream, upload after the stream, publish);
-#   3. floor: a raw MinIO putObject of the same snapshot file to the same S3Proxy, in a JVM of its
-#      own (time inside the JVM, so without its start): what any upload to this server costs.
-# Rounds are interleaved so that load from other work on the machine hits all three alike; the
-# medians are reported.
+#      agent's heap budget; JVM start included), with a GC log and the agent's own breakdown;
+#   3. agent: the same snapshot taken by a running `cairn agent server` (-Xmx128m, started once before
+#      the rounds), asked through POST /snapshot/full: what the agent does on its schedule, warm JVM;
+#   4. overlap: the previous pipeline (upload beside the stream to a temporary, then a server-side
+#      copy), forced with -Dcairn.full.upload=overlap, one-shot JVM like 2;
+#   5. floors: a raw MinIO putObject of the same file (16 MiB parts, signed payload, timed inside its
+#      JVM) and one unsigned PUT of it with curl: what uploads to this server cost.
+# Rounds are interleaved so that load from other work on the machine hits all of them alike; medians
+# are reported.
 # Usage: hack/bench-snapshot.sh [DB_MIB]   (default 1100: at least 1 GiB of db)
 #   BENCH_ROUNDS=3       rounds
 #   BENCH_DB_DIR=DIR     keep the filled etcd data dir there and reuse it in later runs
 #   BENCH_NO_BUILD=1     use the jars already built
-#   BENCH_XMX=128m       heap cap of the cairn JVM
+#   BENCH_XMX=128m       heap cap of the cairn JVMs
 #   BENCH_COMPARE_JAR=J  also time this cairn.jar (e.g. built from an older commit) in every round
 # Everything runs on loopback under a temporary directory that is removed at the end.
 set -euo pipefail
@@ -69,77 +72,115 @@ pids+=($!)
 for _ in $(seq 1 150); do grep -q READY "$work/s3.log" && break; sleep 0.2; done
 
 export AWS_ACCESS_KEY_ID=cairn-access AWS_SECRET_ACCESS_KEY=cairn-secret-12345
+s3url="http://127.0.0.1:23390"
+store() { echo "s3://bench/$1?endpoint=$s3url&region=us-east-1"; }
+xmx=${BENCH_XMX:-128m}
+cpu() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat"; }  # user+system seconds so far
 now() { date +%s.%N; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}'; }
-: >"$work/base.txt"; : >"$work/ours.txt"; : >"$work/raw.txt"; : >"$work/peak.txt"; : >"$work/live.txt"
-: >"$work/split.txt"; : >"$work/compare.txt"
+etcd_pid=${pids[0]}
+s3_pid=${pids[1]}
+
+# The agent server, started once: its first full snapshot (the store is empty) warms its JVM.
+java -Xmx$xmx -Dlogback.configurationFile="$work/logback.xml" -Xlog:gc:file="$work/gc-agent.log" -jar "$work/cli/cairn.jar" agent server --listen 127.0.0.1:23391 \
+  --endpoints $ep --store "$(store agent)" --scratch-dir "$work/scratch-agent" --compression none \
+  --delta-period 0 --gc-policy none --full-schedule none >"$work/agent.out" 2>"$work/agent.err" &
+pids+=($!)
+agent_pid=$!
+# (The logback configuration above shows the FullSnapshotter's line of each snapshot.)
+for _ in $(seq 1 600); do grep -q "full snapshot .* bytes streamed" "$work/agent.err" 2>/dev/null && break; sleep 0.5; done
+grep -q "full snapshot .* bytes streamed" "$work/agent.err" || { echo "the agent server took no full snapshot:"; tail -20 "$work/agent.err"; exit 1; }
+
+# measure NAME CLIENT_CPU_SOURCE CMD...: appends "wall own etcd s3proxy" to $work/NAME.txt. The
+# client's CPU comes from /usr/bin/time, or from the agent's /proc entry when CLIENT_CPU_SOURCE is
+# "agent" (the command is then only curl asking the agent).
+measure() {
+  local name=$1 src=$2; shift 2
+  sync
+  local e0 s0 a0 t0 t1 own
+  e0=$(cpu $etcd_pid); s0=$(cpu $s3_pid); a0=$(cpu $agent_pid)
+  t0=$(now)
+  /usr/bin/time -f "%U %S" -o "$work/time.txt" "$@" >"$work/$name.out" 2>"$work/$name.err" || {
+    echo "$name failed:"; tail -20 "$work/$name.err"; exit 1; }
+  t1=$(now)
+  if [[ $src == agent ]]; then own=$(echo "$(cpu $agent_pid) - $a0" | bc); else own=$(awk '{print $1 + $2}' "$work/time.txt"); fi
+  echo "$(echo "$t1 - $t0" | bc) $own $(echo "$(cpu $etcd_pid) - $e0" | bc) $(echo "$(cpu $s3_pid) - $s0" | bc)" >>"$work/$name.txt"
+}
+# One-shot `cairn snapshot --once full`: full.sh PREFIX [JVM options...]
+cat >"$work/full.sh" <<EOF
+#!/usr/bin/env bash
+prefix=\$1; shift
+exec java -Xmx$xmx -Dlogback.configurationFile=$work/logback.xml "\$@" -jar $work/cli/cairn.jar snapshot --endpoints $ep \\
+  --store "s3://bench/\$prefix?endpoint=$s3url&region=us-east-1" --scratch-dir $work/scratch --compression none \\
+  --delta-period 0 --gc-policy none --once full
+EOF
+chmod +x "$work/full.sh"
+rm -f "$work"/*.txt
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) before the rounds" >&2
 for r in $(seq 1 "$rounds"); do
-  sync
-  t0=$(now)
-  etcdctl --endpoints=$ep snapshot save "$work/baseline.db" >/dev/null 2>&1
-  t1=$(now)
-  echo "$t1 - $t0" | bc >>"$work/base.txt"
-  sync
-
-  t2=$(now)
-  java -Xmx${BENCH_XMX:-128m} -Dlogback.configurationFile="$work/logback.xml" -Xlog:gc:file="$work/gc-$r.log" \
-    -jar "$work/cli/cairn.jar" snapshot --endpoints $ep \
-    --store "s3://bench/p?endpoint=http://127.0.0.1:23390&region=us-east-1" --scratch-dir "$work/scratch" \
-    --compression none --delta-period 0 --gc-policy none --once full >"$work/cairn.out" 2>"$work/cairn.err" || true
-  t3=$(now)
+  measure etcdctl own etcdctl --endpoints=$ep snapshot save "$work/baseline.db"
+  measure cairn own "$work/full.sh" p -Xlog:gc:file="$work/gc-$r.log"
   grep -q '"kind" : "Full"' "$work/cairn.out" || { echo "cairn snapshot failed:"; tail -20 "$work/cairn.err"; exit 1; }
-  cp "$work/cairn.err" "$work/cairn-$r.err"
-  echo "$t3 - $t2" | bc >>"$work/ours.txt"
   stored=$(sed -nE 's/.*"size" : ([0-9]+).*/\1/p' "$work/cairn.out")
-  # Heap in use before each collection (what the agent had allocated and not yet freed; G1 lets it
-  # approach the cap) and after it (what was still live).
+  sed -nE 's/.*streamed in ([0-9]+) ms, revision and store checked in ([0-9]+) ms, uploaded to its final name with its metadata in ([0-9]+) ms.*/\1 \3/p' \
+    "$work/cairn.err" >>"$work/split.txt"
+  # Heap in use before each collection (G1 lets it approach the cap) and after it (still live).
   grep -oE '[0-9]+M->[0-9]+M' "$work/gc-$r.log" | sed -E 's/M->.*//' | sort -n | tail -1 >>"$work/peak.txt"
   grep -oE '[0-9]+M->[0-9]+M' "$work/gc-$r.log" | sed -E 's/.*->([0-9]+)M/\1/' | sort -n | tail -1 >>"$work/live.txt"
+
+  measure agent agent curl -sS -f -X POST http://127.0.0.1:23391/snapshot/full
+  sed -nE 's/.*streamed in ([0-9]+) ms, revision and store checked in ([0-9]+) ms, uploaded to its final name with its metadata in ([0-9]+) ms.*/\1 \3/p' \
+    "$work/agent.err" | tail -1 >>"$work/agentsplit.txt"
+
+  measure overlap own "$work/full.sh" o -Dcairn.full.upload=overlap
   sed -nE 's/.*streamed in ([0-9]+) ms, upload done ([0-9]+) ms after the stream, published \(copy, metadata, cleanup\) in ([0-9]+) ms.*/\1 \2 \3/p' \
-    "$work/cairn.err" >>"$work/split.txt"
-  sync
+    "$work/overlap.err" >>"$work/overlapsplit.txt"
 
   if [[ -n "${BENCH_COMPARE_JAR:-}" ]]; then
-    t4=$(now)
-    java -Xmx${BENCH_XMX:-128m} -Dlogback.configurationFile="$work/logback.xml" -jar "$BENCH_COMPARE_JAR" snapshot \
-      --endpoints $ep --store "s3://bench/c?endpoint=http://127.0.0.1:23390&region=us-east-1" \
-      --scratch-dir "$work/scratch" --compression none --delta-period 0 --gc-policy none --once full \
-      >"$work/compare.out" 2>"$work/compare.err" || true
-    t5=$(now)
-    grep -q '"kind" : "Full"' "$work/compare.out" || { echo "$BENCH_COMPARE_JAR failed:"; tail -5 "$work/compare.err"; exit 1; }
-    echo "$t5 - $t4" | bc >>"$work/compare.txt"
+    measure compare own java -Xmx$xmx -Dlogback.configurationFile="$work/logback.xml" -jar "$BENCH_COMPARE_JAR" snapshot \
+      --endpoints $ep --store "$(store c)" --scratch-dir "$work/scratch" --compression none --delta-period 0 \
+      --gc-policy none --once full
   fi
 
-  java -Xmx128m -Dlogback.configurationFile="$work/logback.xml" -cp "$cp" dev.cairn.agent.bench.StoreBench \
-    put http://127.0.0.1:23390 bench "$work/baseline.db" 16 >"$work/raw.out"
-  awk '{print $(NF-5)}' "$work/raw.out" >>"$work/raw.txt"
+  measure raw own java -Xmx128m -Dlogback.configurationFile="$work/logback.xml" -cp "$cp" dev.cairn.agent.bench.StoreBench \
+    put $s3url bench "$work/baseline.db" 16
+  # putObject's time inside its JVM replaces the wall time (without the JVM start).
+  inside=$(awk '{print $(NF-5)}' "$work/raw.out")
+  sed -i -E "\$s/^[^ ]+/$inside/" "$work/raw.txt"
+  measure curl own curl -sS -f --aws-sigv4 "aws:amz:us-east-1:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+    -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' -T "$work/baseline.db" "$s3url/bench/curl-put"
   rm -f "$work/baseline.db"
-  printf 'round %d: etcdctl %.2f s, cairn %.2f s (stream %s ms, upload +%s ms, publish %s ms), raw putObject %.2f s%s\n' \
-    "$r" "$(tail -1 "$work/base.txt")" "$(tail -1 "$work/ours.txt")" $(tail -1 "$work/split.txt") \
-    "$(tail -1 "$work/raw.txt")" "${BENCH_COMPARE_JAR:+, compared jar $(tail -1 "$work/compare.txt") s}" >&2
+  printf 'round %d: etcdctl %.2f s, cairn %.2f s, agent %.2f s, overlap %.2f s, raw putObject %.2f s, curl PUT %.2f s%s (load %s)\n' \
+    "$r" "$(tail -1 "$work/etcdctl.txt" | cut -d' ' -f1)" "$(tail -1 "$work/cairn.txt" | cut -d' ' -f1)" \
+    "$(tail -1 "$work/agent.txt" | cut -d' ' -f1)" "$(tail -1 "$work/overlap.txt" | cut -d' ' -f1)" \
+    "$(tail -1 "$work/raw.txt" | cut -d' ' -f1)" "$(tail -1 "$work/curl.txt" | cut -d' ' -f1)" \
+    "${BENCH_COMPARE_JAR:+, compared jar $(tail -1 "$work/compare.txt" | cut -d' ' -f1) s}" "$(cut -d' ' -f1 /proc/loadavg)" >&2
 done
 
-base=$(median <"$work/base.txt")
-ours=$(median <"$work/ours.txt")
-raw=$(median <"$work/raw.txt")
-peak=$(sort -n "$work/peak.txt" | tail -1)
-live=$(sort -n "$work/live.txt" | tail -1)
-split=("$(awk '{print $1}' "$work/split.txt" | median)" "$(awk '{print $2}' "$work/split.txt" | median)" \
-  "$(awk '{print $3}' "$work/split.txt" | median)")
-printf 'db size          %s bytes (%s MiB); medians of %s rounds\n' "$db" $((db / 1024 / 1024)) "$rounds"
-printf 'baseline         etcdctl snapshot save to a local file: %.2f s\n' "$base"
-printf 'cairn            full snapshot to S3Proxy, uncompressed, -Xmx%s: %.2f s (stored %s bytes; JVM start included)\n' \
-  "${BENCH_XMX:-128m}" "$ours" "$stored"
-printf '                 stream %.2f s, upload done %.2f s after the stream, copy + metadata + cleanup %.2f s\n' \
-  "$(echo "${split[0]} / 1000" | bc -l)" "$(echo "${split[1]} / 1000" | bc -l)" "$(echo "${split[2]} / 1000" | bc -l)"
-printf 'floor            raw MinIO putObject of the same file to S3Proxy (16 MiB parts, JVM start excluded): %.2f s\n' "$raw"
-printf 'ratio            cairn / etcdctl %.2f (target <= 1.25); cairn / raw putObject %.2f\n' \
-  "$(echo "$ours / $base" | bc -l)" "$(echo "$ours / $raw" | bc -l)"
-if [[ -n "${BENCH_COMPARE_JAR:-}" ]]; then
-  printf 'compared         %s, same run: %.2f s (ratio to etcdctl %.2f)\n' "$BENCH_COMPARE_JAR" \
-    "$(median <"$work/compare.txt")" "$(echo "$(median <"$work/compare.txt") / $base" | bc -l)"
-fi
-printf 'agent heap       at most %s MiB in use before a collection, %s MiB after one (GC log; cap -Xmx%s)\n' \
-  "${peak:-n/a}" "${live:-n/a}" "${BENCH_XMX:-128m}"
+col() { awk -v c="$2" '{print $c}' "$work/$1.txt" | median; }
+base=$(col etcdctl 1)
+row() {  # row NAME LABEL: median wall, ratio to etcdctl, median CPU seconds
+  printf '%-9s %-62s %6.2f s  %5.2fx  cpu s: client %5.2f, etcd %5.2f, S3Proxy %5.2f\n' "$1" "$2" "$(col "$1" 1)" \
+    "$(echo "$(col "$1" 1) / $base" | bc -l)" "$(col "$1" 2)" "$(col "$1" 3)" "$(col "$1" 4)"
+}
+printf 'db size   %s bytes (%s MiB), stored %s bytes; medians of %s rounds; %s cores\n' "$db" $((db / 1024 / 1024)) \
+  "$stored" "$rounds" "$(nproc)"
+row etcdctl "etcdctl snapshot save to a local file (baseline)"
+row cairn "cairn snapshot --once full, -Xmx$xmx, JVM start included"
+printf '          %-62s stream %.2f s, upload + metadata %.2f s\n' "" "$(awk '{print $1 / 1000}' "$work/split.txt" | median)" \
+  "$(awk '{print $2 / 1000}' "$work/split.txt" | median)"
+row agent "running agent server (-Xmx$xmx), POST /snapshot/full"
+printf '          %-62s stream %.2f s, upload + metadata %.2f s\n' "" "$(awk '{print $1 / 1000}' "$work/agentsplit.txt" | median)" \
+  "$(awk '{print $2 / 1000}' "$work/agentsplit.txt" | median)"
+row overlap "previous pipeline (upload beside the stream, then copy), one-shot"
+printf '          %-62s stream %.2f s, upload done +%.2f s, copy + metadata + cleanup %.2f s\n' "" \
+  "$(awk '{print $1 / 1000}' "$work/overlapsplit.txt" | median)" "$(awk '{print $2 / 1000}' "$work/overlapsplit.txt" | median)" \
+  "$(awk '{print $3 / 1000}' "$work/overlapsplit.txt" | median)"
+[[ -n "${BENCH_COMPARE_JAR:-}" ]] && row compare "$BENCH_COMPARE_JAR"
+row raw "raw MinIO putObject of the file, 16 MiB parts (JVM start excluded)"
+row curl "one unsigned PUT of the file with curl"
+printf 'heap      cairn: at most %s MiB in use before a collection, %s MiB after one; agent server: %s MiB, %s MiB (GC logs; cap -Xmx%s)\n' \
+  "$(sort -n "$work/peak.txt" | tail -1)" "$(sort -n "$work/live.txt" | tail -1)" \
+  "$(grep -oE '[0-9]+M->[0-9]+M' "$work/gc-agent.log" | sed -E 's/M->.*//' | sort -n | tail -1)" \
+  "$(grep -oE '[0-9]+M->[0-9]+M' "$work/gc-agent.log" | sed -E 's/.*->([0-9]+)M/\1/' | sort -n | tail -1)" "$xmx"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
