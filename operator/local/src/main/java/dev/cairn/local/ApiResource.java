@@ -67,6 +67,29 @@ record ApiResource(
     return Optional.empty();
   }
 
+  /**
+   * Whether a path goes below an object's subresource ({@code .../pods/p/proxy/healthz}): nothing
+   * here serves those, and the CRUD store would answer them with every object it holds.
+   */
+  static boolean belowSubresource(List<ApiResource> resources, String path) {
+    int q = path.indexOf('?');
+    String bare = q < 0 ? path : path.substring(0, q);
+    for (ApiResource r : resources) {
+      String base = r.basePath() + "/";
+      if (!bare.startsWith(base)) {
+        continue;
+      }
+      String[] seg = bare.substring(base.length()).split("/");
+      if (r.namespaced() && seg.length > 5 && seg[0].equals("namespaces") && seg[2].equals(r.plural())) {
+        return true;
+      }
+      if (!r.namespaced() && seg.length > 3 && seg[0].equals(r.plural())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   static final List<String> VERBS =
       List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
 

@@ -86,6 +86,10 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
         if (handled.isPresent()) {
           return handled.get();
         }
+      } else if (ApiResource.belowSubresource(resources, bare)) {
+        return status(404, "NotFound", "the local API server does not serve " + bare
+            + " (no pod proxy or other nested subresource: local pods are processes on loopback addresses,"
+            + " reach them directly)");
       } else if (!bare.startsWith("/api/") && !bare.startsWith("/apis/")) {
         // The store answers a path it cannot parse with every object it has; say what is not here.
         return status(404, "NotFound", "the local API server does not serve " + bare);

@@ -106,13 +106,24 @@ class LocalApiServerIT {
   }
 
   @Test
-  void answersHealthAndRefusesWhatItDoesNotServe() {
+  void answersHealthAndRefusesWhatItDoesNotServe() throws Exception {
     assertEquals("ok", kubectl.ok("get", "--raw", "/readyz").trim());
     Kubectl.Result logs = kubectl.run("logs", "nothing-here");
     assertNotEquals(0, logs.exitCode());
     Kubectl.Result raw = kubectl.run("get", "--raw", "/no/such/path");
     assertNotEquals(0, raw.exitCode());
     assertTrue(raw.output().contains("does not serve /no/such/path"), raw.output());
+    // A pod proxy path used to reach the CRUD store, which answers what it cannot parse with every
+    // object it holds (Secrets included).
+    kubectl.ok("create", "-f", write("secret.yaml", """
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: proxy-probe, namespace: default}
+        stringData: {token: do-not-show}
+        """).toString());
+    Kubectl.Result proxy = kubectl.run("get", "--raw", "/api/v1/namespaces/default/pods/m-0/proxy/member/status");
+    assertNotEquals(0, proxy.exitCode());
+    assertTrue(proxy.output().contains("does not serve") && !proxy.output().contains("proxy-probe"), proxy.output());
   }
 
   @Test
