@@ -37,9 +37,24 @@ final class Kv {
     return prefixAt(ip, prefix, 0);
   }
 
+  /**
+   * Every key under {@code prefix} as this member has it, without asking the leader (a serializable
+   * read): answers without quorum.
+   */
+  static Map<String, String> prefixLocal(String ip, String prefix) {
+    return range(ip, prefix, 0, true);
+  }
+
   /** Every key under {@code prefix} with its value as of {@code revision} (0: now). */
   static Map<String, String> prefixAt(String ip, String prefix, long revision) {
+    return range(ip, prefix, revision, false);
+  }
+
+  private static Map<String, String> range(String ip, String prefix, long revision, boolean serializable) {
     ObjectNode body = JSON.createObjectNode().put("key", b64(prefix)).put("range_end", b64(rangeEnd(prefix)));
+    if (serializable) {
+      body.put("serializable", true);
+    }
     if (revision > 0) {
       body.put("revision", revision);
     }

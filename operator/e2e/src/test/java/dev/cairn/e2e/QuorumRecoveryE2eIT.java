@@ -98,6 +98,8 @@ class QuorumRecoveryE2eIT {
     long lastAcked = w.lastAckedRevision();
     etcd.awaitQuorumLostFor(LocalE2e.OPERATOR.memberUnknownAfter.plusSeconds(2), Duration.ofMinutes(2));
     int ackedBeforeRecovery = w.ackedCount();
+    // What the survivor holds, read from it alone (it has no quorum): all of it must come back.
+    Map<String, String> survivorHad = Kv.prefixLocal(etcd.ip(survivor), "e2e/rq/survivor/");
 
     long start = System.nanoTime();
     String task = etcd.createTask("rq-survivor", "type: RecoverQuorum");
@@ -112,6 +114,10 @@ class QuorumRecoveryE2eIT {
     Map<String, String> keyspace = etcd.keyspace("e2e/rq/survivor/");
     List<String> missing = w.missingFrom(keyspace, 0);
     Figures.record("recover-quorum-survivor-acknowledged-writes-lost", missing.size(), "writes");
+    List<String> dropped = survivorHad.entrySet().stream().filter(e -> !e.getValue().equals(keyspace.get(e.getKey())))
+        .map(Map.Entry::getKey).toList();
+    assertTrue(dropped.isEmpty(), dropped.size() + " of the " + survivorHad.size() + " keys the survivor held are gone: "
+        + dropped.subList(0, Math.min(20, dropped.size())));
     assertTrue(missing.isEmpty(), missing.size() + " acknowledged writes lost (the last before the loss at revision "
         + lastAcked + ", " + ackedBeforeRecovery + " acknowledged before recovery): "
         + missing.subList(0, Math.min(20, missing.size())));
