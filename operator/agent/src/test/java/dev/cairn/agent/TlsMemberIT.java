@@ -195,6 +195,8 @@ class TlsMemberIT {
       assertTrue(status.path("revision").asLong() > 0, "revision in " + status);
       assertTrue(!status.path("memberID").asText("").isEmpty(), "memberID in " + status);
 
+      // /member/status answers as soon as etcd runs; the snapshotter activates at its next heartbeat.
+      await("the agent to take snapshots as the leader's agent", WAIT, () -> m.agent.service().isActive());
       HttpResponse<String> snap = https(TestCerts.clientContext(m.agentTls)).send(
           HttpRequest.newBuilder(m.agentUrl().resolve("/snapshot/full")).timeout(Duration.ofMinutes(2))
               .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
@@ -256,6 +258,7 @@ class TlsMemberIT {
           HttpRequest.newBuilder(m.etcdUrl().resolve("/health")).timeout(Duration.ofSeconds(10)).build(),
           HttpResponse.BodyHandlers.ofString()), "etcd accepted a client certificate of the dropped CA");
 
+      await("the agent to take snapshots again", WAIT, () -> m.agent.service().isActive());
       HttpResponse<String> snap = https(TestCerts.clientContext(m.agentTls)).send(
           HttpRequest.newBuilder(m.agentUrl().resolve("/snapshot/full")).timeout(Duration.ofMinutes(2))
               .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
