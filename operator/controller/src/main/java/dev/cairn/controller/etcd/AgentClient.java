@@ -6,8 +6,9 @@ import java.time.Instant;
 
 /**
  * The operator's calls to a member's agent HTTP API: the final full snapshot before hibernation, the
- * on-demand snapshots of a Snapshot task (both sent to the leader's agent) and the member report a
- * RecoverQuorum task reads from every member. Behind an interface so reconciler tests use a fake;
+ * on-demand snapshots of a Snapshot task (both sent to the leader's agent), the member report a
+ * RecoverQuorum task reads from every member, and the outcome of a bootstrap directive that the
+ * starting member of a RecoverQuorum or Restore task carried out. Behind an interface so reconciler tests use a fake;
  * {@link HttpAgentClient} is the real one.
  */
 public interface AgentClient {
@@ -40,10 +41,36 @@ public interface AgentClient {
 
   /**
    * {@code GET /member/status}: the member report. An agent that cannot be reached or answers
-   * anything else throws; callers count that as "no usable data".
+   * anything else throws: nothing is known then about what the member holds.
    */
   default MemberReport memberStatus(Target target, Duration timeout) throws AgentException {
     throw new AgentException("this agent client cannot ask " + target + " for its member status");
+  }
+
+  /**
+   * The directive an agent keeps on its member's volume and what came of it.
+   *
+   * @param id the id it was given (a task's UID)
+   * @param action {@code restore} or {@code forceNewCluster}
+   * @param state {@code pending} (not carried out yet), {@code done} or {@code failed}
+   * @param message the agent's words on the outcome (for a restore, {@code restored <target>}), or null
+   */
+  record Directive(String id, String action, String state, String message) {
+    public boolean done() {
+      return "done".equals(state);
+    }
+
+    public boolean failed() {
+      return "failed".equals(state);
+    }
+  }
+
+  /**
+   * {@code GET /initialization/directive}: the directive on the member's volume and its outcome;
+   * empty when the agent holds none. Throws when the agent cannot be reached or answers anything else.
+   */
+  default java.util.Optional<Directive> directive(Target target, Duration timeout) throws AgentException {
+    throw new AgentException("this agent client cannot ask " + target + " for its directive");
   }
 
   /**

@@ -85,6 +85,32 @@ public final class HttpAgentClient implements AgentClient {
   }
 
   @Override
+  public java.util.Optional<Directive> directive(Target target, Duration timeout) throws AgentException {
+    HttpResponse<String> resp = send(target, "GET", "/initialization/directive", timeout, "directive request");
+    JsonNode n;
+    try {
+      n = JSON.readTree(resp.body());
+    } catch (IOException | RuntimeException e) {
+      n = null;
+    }
+    // 404 means "none held" only with the agent's own words; any other 404 (initialisation not
+    // enabled, an agent without the endpoint) is not an answer about the directive.
+    if (resp.statusCode() == 404 && n != null && "no directive".equals(n.path("error").asText())) {
+      return java.util.Optional.empty();
+    }
+    if (resp.statusCode() != 200) {
+      throw new AgentException("the agent at " + target + " refused the directive request: HTTP " + resp.statusCode()
+          + " " + abbreviate(resp.body()));
+    }
+    if (n == null || !n.isObject() || !n.hasNonNull("id") || !n.hasNonNull("state")) {
+      throw new AgentException("the agent at " + target + " answered the directive request with unreadable JSON: "
+          + abbreviate(resp.body()));
+    }
+    return java.util.Optional.of(new Directive(n.get("id").asText(), n.path("action").asText(null),
+        n.get("state").asText(), n.hasNonNull("message") ? n.get("message").asText() : null));
+  }
+
+  @Override
   public java.util.Optional<Snapshot> snapshot(Target target, boolean full, boolean finalSnapshot, Duration timeout)
       throws AgentException {
     String path = full ? "/snapshot/full" + (finalSnapshot ? "?final=true" : "") : "/snapshot/delta";

@@ -170,6 +170,20 @@ final class ClusterOps {
     return left;
   }
 
+  /** The ordinals of the member data volumes (PVCs) that exist, terminating or not. */
+  java.util.Set<Integer> volumeOrdinals(Etcd etcd) {
+    java.util.Set<Integer> out = new java.util.TreeSet<>();
+    String prefix = Names.DATA_VOLUME + "-";
+    for (PersistentVolumeClaim c : client.persistentVolumeClaims().inNamespace(etcd.getMetadata().getNamespace())
+        .withLabels(ManagedMetadata.memberSelector(etcd)).list().getItems()) {
+      String n = c.getMetadata().getName();
+      if (n.startsWith(prefix)) {
+        Names.ordinal(etcd.getMetadata().getName(), n.substring(prefix.length())).ifPresent(out::add);
+      }
+    }
+    return out;
+  }
+
   /** The member Leases of the Etcd, by name. */
   Map<String, Lease> memberLeases(Etcd etcd) {
     Map<String, Lease> out = new TreeMap<>();

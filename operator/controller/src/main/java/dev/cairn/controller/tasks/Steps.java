@@ -1,15 +1,23 @@
 package dev.cairn.controller.tasks;
 
-import dev.cairn.agent.snapshot.SnapshotKind;
+import dev.cairn.agent.restore.ChainPlanner;
+import dev.cairn.agent.restore.RestoreException;
+import dev.cairn.agent.restore.RestorePlan;
+import dev.cairn.agent.restore.RestoreTarget;
+import dev.cairn.agent.snapshot.SnapshotCatalog;
 import dev.cairn.agent.snapshot.SnapshotMetadata;
 import dev.cairn.agent.snapshot.SnapshotName;
 import dev.cairn.agent.snapshot.TokenHash;
+import dev.cairn.agent.store.StorePage;
+import dev.cairn.agent.store.StoredObject;
 import dev.cairn.api.ConditionTypes;
+import dev.cairn.api.GoDuration;
 import dev.cairn.api.SecretKeys;
 import dev.cairn.api.v1alpha1.Etcd;
 import dev.cairn.api.v1alpha1.EtcdSnapshot;
 import dev.cairn.api.v1alpha1.MemberRole;
 import dev.cairn.api.v1alpha1.MemberStatus;
+import dev.cairn.api.v1alpha1.RecoverQuorumConfig;
 import dev.cairn.api.v1alpha1.RestoreConfig;
 import dev.cairn.api.v1alpha1.SnapshotTaskConfig;
 import dev.cairn.api.v1alpha1.TaskType;
@@ -20,6 +28,7 @@ import dev.cairn.controller.etcd.AgentClient.MemberReport;
 import dev.cairn.controller.etcd.AgentException;
 import dev.cairn.controller.model.Names;
 import dev.cairn.controller.status.MemberLease;
+import dev.cairn.controller.status.Times;
 import dev.cairn.controller.tasks.RecoverySource.Action;
 import dev.cairn.controller.tasks.RecoverySource.Decision;
 import dev.cairn.controller.tasks.RecoverySource.Survivor;
@@ -36,10 +45,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -71,6 +82,7 @@ final class Steps {
   private static final Duration MEMBER_READY = Duration.ofMinutes(15);
   private static final Duration ALL_READY = Duration.ofMinutes(30);
   private static final Duration AGENT_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration DEFAULT_UNKNOWN_WAIT = Duration.ofMinutes(2);
 
   private Steps() {}
 
@@ -79,7 +91,9 @@ final class Steps {
       case RECOVER_QUORUM -> List.of(
           Step.of(CHECK_QUORUM_LOST, SHORT, Steps::checkQuorumLost),
           Step.of(SUSPEND_RECONCILE, SHORT, Steps::suspend),
-          Step.of(SELECT_SOURCE, SHORT, Steps::selectSource),
+          // Bounded inside: by spec.recoverQuorum.unknownMembersTimeout while members cannot be asked,
+          // by SHORT while the store cannot be read.
+          Step.of(SELECT_SOURCE, Duration.ofHours(24), Steps::selectSource),
           Step.of(SCALE_TO_ZERO, MEMBERS_GONE, Steps::scaleToZero),
           Step.of(PREPARE_MEMBERS, MEMBERS_GONE, Steps::prepareMembers),
           Step.of(START_MEMBER, MEMBER_READY, Steps::startMember),
@@ -157,20 +171,54 @@ final class Steps {
     }
     Etcd e = run.requireEtcd();
     requireSuspended(run, e);
+    RecoverQuorumConfig rq = run.task.getSpec().getRecoverQuorum() == null ? new RecoverQuorumConfig()
+        : run.task.getSpec().getRecoverQuorum();
+    boolean allowUnknown = Boolean.TRUE.equals(rq.getAllowUnknownMembers());
+    Duration elapsed = run.stepStarted == null ? Duration.ZERO : Duration.between(run.stepStarted, run.now);
     List<Survivor> survivors = survey(run, e);
     OptionalLong store = OptionalLong.empty();
     if (e.getSpec().getBackup() != null) {
       try (EtcdStore s = EtcdStore.open(run.tasks.client, e)) {
         store = OptionalLong.of(run.tasks.newestEnd(s));
       } catch (IOException ex) {
-        return Outcome.waiting("Cannot read the store to compare the members with the newest backup: "
-            + ex.getMessage() + " Nothing was changed; retrying.");
+        String why = "Cannot read the store to compare the members with the newest backup: " + ex.getMessage() + ".";
+        if (elapsed.compareTo(SHORT) > 0) {
+          throw new StepFailure(why + " Gave up after " + SHORT.toMinutes() + " minutes. Nothing was changed.");
+        }
+        return Outcome.waiting(why + " Nothing was changed; retrying.");
       }
     }
     String clusterId = e.getStatus() == null ? null : e.getStatus().getClusterID();
-    Decision d = RecoverySource.choose(survivors, store, clusterId);
+    Decision d = RecoverySource.choose(survivors, store, clusterId, allowUnknown);
+    if (d.action() == Action.WAIT) {
+      Duration bound = unknownMembersTimeout(rq);
+      String wayOut = " If they cannot be brought back and what they hold may be lost, create a new task with"
+          + " spec.recoverQuorum.allowUnknownMembers: true (they then count as holding no data, and their volumes are"
+          + " deleted).";
+      if (elapsed.compareTo(bound) >= 0) {
+        throw new StepFailure(d.reason() + " Gave up after asking for " + GoDuration.format(bound)
+            + " (spec.recoverQuorum.unknownMembersTimeout). Nothing was changed. Bring their agents back (check their"
+            + " pods, nodes and the operator's access to the agent port) and create the task again." + wayOut);
+      }
+      return Outcome.waiting(d.reason() + " Asking again until " + Times.format(run.stepStarted.plus(bound))
+          + " (spec.recoverQuorum.unknownMembersTimeout " + GoDuration.format(bound) + "), then failing. Nothing was"
+          + " changed." + wayOut);
+    }
     if (d.action() == Action.NONE) {
       throw new StepFailure(d.reason() + " Nothing was changed.");
+    }
+    String chainNote = "";
+    if (d.action() == Action.RESTORE_FROM_STORE) {
+      // The agent checks every object of the chain before it restores: refuse here, before the members
+      // are stopped and their volumes deleted, what it would refuse later.
+      try (EtcdStore s = EtcdStore.open(run.tasks.client, e)) {
+        Checked c = checkChain(run, e, s, RestoreTarget.latest(), false, " (RecoverQuorum has no such setting; a"
+            + " Restore task needs no quorum: it restores the whole cluster from the store.)");
+        chainNote = " Restoring " + c.plan().describe() + ". " + c.tokenNote();
+      } catch (IOException ex) {
+        return Outcome.waiting("Cannot read the store to check the chain to restore: " + ex.getMessage()
+            + ". Nothing was changed; retrying.");
+      }
     }
     Plan plan = new Plan(d.action().value(), d.ordinal(), Names.pod(e, d.ordinal()),
         d.action() == Action.FORCE_NEW_CLUSTER ? d.memberRevision() : null,
@@ -178,13 +226,23 @@ final class Steps {
         d.action() == Action.FORCE_NEW_CLUSTER ? d.memberRevision() : d.storeRevision().getAsLong(), false);
     run.recordPlan(plan);
     run.tasks.events.normal(e, "RecoverySourceChosen", d.reason());
-    return Outcome.done(d.reason());
+    return Outcome.done(d.reason() + chainNote);
+  }
+
+  private static Duration unknownMembersTimeout(RecoverQuorumConfig rq) {
+    try {
+      return rq.getUnknownMembersTimeout() == null ? DEFAULT_UNKNOWN_WAIT : GoDuration.parse(rq.getUnknownMembersTimeout());
+    } catch (RuntimeException ex) {
+      return DEFAULT_UNKNOWN_WAIT; // the CRD's pattern admits only durations; a client bypassing it gets the default
+    }
   }
 
   // Every member's report, asked at the same time: agents answer without quorum (Maintenance.Status of
-  // their own etcd, or the db on disk when etcd is down). No answer counts as no usable data.
+  // their own etcd, or the db on disk when etcd is down). A member whose pod or volume exists but whose
+  // agent does not answer is unknown: it may hold data nobody could look at.
   private static List<Survivor> survey(TaskRun run, Etcd e) throws InterruptedException {
     Map<Integer, Pod> pods = run.ops().pods(e);
+    Set<Integer> volumes = run.ops().volumeOrdinals(e);
     StatefulSet sts = run.ops().statefulSet(e);
     int n = Math.max(e.getSpec().getReplicas(), sts == null ? 0 : sts.getSpec().getReplicas());
     for (int o : pods.keySet()) {
@@ -196,15 +254,17 @@ final class Steps {
       String member = Names.pod(e, i);
       Pod pod = pods.get(i);
       if (pod == null) {
-        asks.add(CompletableFuture.completedFuture(new Survivor(i, member, null, "no pod")));
+        asks.add(CompletableFuture.completedFuture(volumes.contains(i)
+            ? Survivor.unknown(i, member, "no pod to ask; its volume " + Names.dataVolumeClaim(e, i) + " exists")
+            : Survivor.absent(i, member, "no pod and no volume")));
         continue;
       }
       AgentClient.Target target = run.ops().agentTarget(e, i, pod);
       asks.add(CompletableFuture.supplyAsync(() -> {
         try {
-          return new Survivor(ordinal, member, run.tasks.agents.memberStatus(target, AGENT_TIMEOUT), null);
+          return Survivor.answered(ordinal, member, run.tasks.agents.memberStatus(target, AGENT_TIMEOUT));
         } catch (AgentException ex) {
-          return new Survivor(ordinal, member, null, ex.getMessage());
+          return Survivor.unknown(ordinal, member, ex.getMessage());
         }
       }, run.tasks.executor));
     }
@@ -213,7 +273,8 @@ final class Steps {
       try {
         out.add(f.get(AGENT_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS));
       } catch (ExecutionException | java.util.concurrent.TimeoutException ex) {
-        out.add(new Survivor(out.size(), Names.pod(e, out.size()), null, "no answer in time"));
+        out.add(Survivor.unknown(out.size(), Names.pod(e, out.size()), "no answer in " + (AGENT_TIMEOUT.toSeconds() + 5)
+            + " s"));
       }
     }
     return out;
@@ -260,9 +321,6 @@ final class Steps {
     run.ops().resetMemberLeases(e, p.ordinal());
     run.ops().initialClusterOf(e, p.ordinal());
     run.ops().writeDirective(e, p.directive(run.task.getMetadata().getUid()));
-    if (p.restore()) {
-      run.ops().forgetClusterId(e); // a restored cluster is a new cluster, with a new ID to learn
-    }
     if (!left.isEmpty()) {
       return Outcome.waiting("Deleting the volumes " + left + " of the members that rejoin empty.");
     }
@@ -276,11 +334,37 @@ final class Steps {
     Etcd e = run.requireEtcd();
     requireSuspended(run, e);
     Plan p = requirePlan(run);
+    String uid = run.task.getMetadata().getUid();
     run.ops().scale(e, p.ordinal() + 1);
     Pod pod = run.ops().pods(e).get(p.ordinal());
+    String how = p.restore() ? "restore" : "force-new-cluster";
+    // The agent's own account of the directive, asked on every pass: a refusal ends the step at once
+    // (the member never becomes ready then, and waiting would only hide the reason).
+    AgentClient.Directive d = null;
+    String unasked = null;
+    if (pod != null) {
+      try {
+        d = run.tasks.agents.directive(run.ops().agentTarget(e, p.ordinal(), pod), AGENT_TIMEOUT).orElse(null);
+      } catch (AgentException ex) {
+        unasked = ex.getMessage();
+      }
+    }
+    boolean ours = d != null && uid.equals(d.id());
+    if (ours && d.failed()) {
+      throw new StepFailure(p.member() + "'s agent could not carry out this task's " + how + " directive: "
+          + d.message() + (d.message() != null && d.message().contains("token")
+              ? " (A Restore task with restore.allowTokenMismatch: true restores that chain once you have checked the"
+                  + " store is this cluster's.)" : "")
+          + " Its agent does not start etcd while the directive names it.");
+    }
+    String directiveState = ours ? "its agent reports the directive " + d.state()
+        : d != null ? "its agent holds directive " + d.id() + " (" + d.state() + "), not this task's " + uid
+        : unasked != null ? "its agent could not be asked about the directive yet (" + unasked + ")"
+        : pod == null ? "no pod yet" : "its agent holds no directive yet";
     if (!ClusterOps.ready(pod)) {
       return Outcome.waiting("Scaled to " + (p.ordinal() + 1) + " member(s); waiting for " + p.member()
-          + " to start" + (p.restore() ? " (restoring from the store)" : " (force-new-cluster)") + " and be ready.");
+          + " to start" + (p.restore() ? " (restoring from the store)" : " (force-new-cluster)") + " and be ready; "
+          + directiveState + ".");
     }
     Lease lease = run.ops().memberLeases(e).get(p.member());
     Optional<MemberLease> ml = MemberLease.parse(lease);
@@ -290,6 +374,11 @@ final class Steps {
     if (ml.get().role() != MemberRole.LEADER) {
       return Outcome.waiting(p.member() + " reports role " + ml.get().role() + "; waiting for it to lead its"
           + " one-member cluster.");
+    }
+    if (!ours || !d.done()) {
+      // Ready and leading is not enough: a member that started on its old data looks the same.
+      return Outcome.waiting(p.member() + " is ready and leads, but " + directiveState + "; waiting for it to report"
+          + " this task's directive done.");
     }
     MemberReport r;
     try {
@@ -302,20 +391,18 @@ final class Steps {
     }
     if (r.revision() < p.expectedRevision()) {
       return Outcome.waiting(p.member() + " answers at revision " + r.revision() + ", below the expected "
-          + p.expectedRevision() + "; waiting (a restore may still be replaying deltas).");
+          + p.expectedRevision() + "; waiting.");
     }
-    boolean olderTarget = p.restore() && (p.snapshot() != null || p.revision() != null) && p.storeRevision() != null
-        && p.storeRevision() > p.expectedRevision();
-    if (olderTarget && r.revision() >= p.storeRevision()) {
-      // Clients reach the member only once it is ready, moments before this look: being at the newest
-      // backup's revision already means it was restored to the newest chain, not to the state asked for.
-      throw new StepFailure(p.member() + " came up at revision " + r.revision() + ", at or above the newest backup ("
-          + p.storeRevision() + "), not at the requested " + (p.snapshot() != null ? "snapshot " + p.snapshot()
-          : "revision " + p.revision()) + " (revision " + p.expectedRevision() + "): the member was not restored to"
-          + " the requested state. The spec reconcile stays suspended; check the agent's log.");
+    if (p.restore() && e.getStatus() != null && e.getStatus().getClusterID() != null
+        && !e.getStatus().getClusterID().equalsIgnoreCase(r.clusterId())) {
+      // Only now, with the restore confirmed: a restored cluster may have a new ID, learned from its
+      // leader's Lease. Forgotten earlier, a task deleted half way would leave an Etcd that can only
+      // say "no member reported" instead of "quorum lost".
+      run.ops().forgetClusterId(e);
     }
     return Outcome.done(p.member() + " is ready and leads a one-member cluster at revision " + r.revision()
-        + (r.clusterId() != null ? " (cluster " + r.clusterId() + ")" : "") + ".");
+        + (r.clusterId() != null ? " (cluster " + r.clusterId() + ")" : "") + "; its agent reports the directive done"
+        + (d.message() != null ? ": " + d.message() : "") + ".");
   }
 
   static Outcome resume(TaskRun run) {
@@ -374,10 +461,9 @@ final class Steps {
     RestoreConfig rc = run.task.getSpec().getRestore();
     boolean allow = Boolean.TRUE.equals(rc.getAllowTokenMismatch());
     try (EtcdStore store = EtcdStore.open(run.tasks.client, e)) {
-      String object;
-      long expected;
-      String target;
-      Chain c = chainTo(store, rc.getRevision() != null ? rc.getRevision() : Long.MAX_VALUE);
+      RestoreTarget target;
+      String what;
+      String object = null;
       if (rc.getSnapshotName() != null) {
         EtcdSnapshot rec = run.tasks.client.resources(EtcdSnapshot.class).withName(rc.getSnapshotName()).get();
         if (rec == null) {
@@ -390,109 +476,136 @@ final class Steps {
           throw new StepFailure("The stored object " + object + " of EtcdSnapshot " + rc.getSnapshotName()
               + " is gone from " + store.describe() + ". Nothing was changed.");
         }
-        expected = rec.getSpec().getEndRevision();
-        target = "snapshot " + object + " (EtcdSnapshot " + rc.getSnapshotName() + ", revision " + expected + ")";
+        target = RestoreTarget.of(object, null);
+        what = "snapshot " + object + " (EtcdSnapshot " + rc.getSnapshotName() + ")";
       } else {
-        long rev = rc.getRevision();
-        if (c.base == null) {
-          throw new StepFailure("No full snapshot at or below revision " + rev + " in " + store.describe()
-              + ": revision " + rev + " cannot be restored. Nothing was changed.");
-        }
-        if (c.coveredTo < rev) {
-          throw new StepFailure("The deltas after full snapshot " + c.base.objectName() + " reach revision "
-              + c.coveredTo + " only; revision " + rev + " is not covered. Nothing was changed.");
-        }
-        object = c.base.objectName();
-        expected = rev;
-        target = "revision " + rev + " (full snapshot " + object + " and the deltas after it)";
+        target = RestoreTarget.of(null, rc.getRevision());
+        what = "revision " + rc.getRevision();
       }
-      String tokenNote = tokenPreflight(run, e, store, object, allow);
-      Plan plan = new Plan(Action.RESTORE_FROM_STORE.value(), 0, Names.pod(e, 0), null, c.newestEnd,
-          rc.getSnapshotName() != null ? object : null, rc.getRevision(), expected, allow);
+      Checked c = checkChain(run, e, store, target, allow, "");
+      Plan plan = new Plan(Action.RESTORE_FROM_STORE.value(), 0, Names.pod(e, 0), null, c.newestEnd(), object,
+          rc.getRevision(), c.plan().revision(), allow);
       run.recordPlan(plan);
-      return Outcome.done("Restoring " + target + " into member 0. " + tokenNote);
+      return Outcome.done("Restoring " + what + " into member 0: " + c.plan().describe() + ". " + c.tokenNote());
     } catch (IOException ex) {
       return Outcome.waiting("Cannot read " + ex.getMessage() + "; retrying. Nothing was changed.");
     }
   }
 
-  /** The newest full snapshot at or below a revision and how far the deltas after it reach without a gap. */
-  private static final class Chain {
-    SnapshotName base;
-    long coveredTo = -1;
-    long newestEnd;
+  /** The chain a restore will use, planned as the agent plans it, and what its token check found. */
+  record Checked(RestorePlan plan, long newestEnd, String tokenNote) {}
+
+  /**
+   * Plans the restore of {@code target} from a listing of the store with the agent's own planner, so
+   * the objects are exactly those the agent will restore, and checks the token hash of every one of
+   * them (the agent refuses the whole chain for any one): a refusal here comes before anything changed.
+   */
+  static Checked checkChain(TaskRun run, Etcd e, EtcdStore store, RestoreTarget target, boolean allow,
+      String wayOut) throws IOException {
+    SnapshotCatalog catalog = SnapshotCatalog.of(listAll(store));
+    if (target instanceof RestoreTarget.Revision r && catalog.fulls().stream().noneMatch(f -> f.endRevision()
+        <= r.revision())) {
+      throw new StepFailure("No full snapshot at or below revision " + r.revision() + " in " + store.describe()
+          + ": revision " + r.revision() + " cannot be restored. Nothing was changed.");
+    }
+    RestorePlan plan;
+    try {
+      plan = ChainPlanner.plan(catalog, target);
+    } catch (RestoreException ex) {
+      throw new StepFailure("The restore of " + target.describe() + " cannot be planned from " + store.describe()
+          + ": " + ex.getMessage() + ". Nothing was changed.");
+    }
+    return new Checked(plan, catalog.newestEndRevision(), tokenPreflight(run, e, store, plan, allow, wayOut));
   }
 
-  private static Chain chainTo(EtcdStore store, long revision) throws IOException {
-    Chain c = new Chain();
+  // As the catalog lists it: page by page, skipping archived and temporary names.
+  private static List<StoredObject> listAll(EtcdStore store) throws IOException {
+    List<StoredObject> all = new ArrayList<>();
     String after = null;
-    SnapshotName pending = null;
     while (true) {
-      var page = store.list(after, 1000);
-      for (var o : page.objects()) {
-        Optional<String> meta = SnapshotName.metadataBaseName(o.name());
-        if (meta.isPresent()) {
-          if (pending != null && pending.baseName().equals(meta.get())) {
-            extend(c, pending, revision);
-          }
-          pending = null;
-          continue;
-        }
-        pending = SnapshotName.parseObject(o.name()).orElse(null);
-      }
+      StorePage page = store.list(after, dev.cairn.controller.catalog.Catalog.PAGE_SIZE);
+      all.addAll(page.objects());
       if (page.nextStartAfter().isEmpty()) {
-        return c;
+        return all;
       }
       after = page.nextStartAfter().get();
     }
   }
 
-  private static void extend(Chain c, SnapshotName n, long revision) {
-    c.newestEnd = Math.max(c.newestEnd, n.endRevision());
-    if (n.kind() == SnapshotKind.FULL) {
-      if (n.endRevision() <= revision) {
-        c.base = n;
-        c.coveredTo = n.endRevision();
+  // The restore refuses a chain with a snapshot of another cluster: each object's metadata must carry
+  // the hash of the Etcd's current token Secret (only the salted hash is ever compared or stored).
+  // After a token rotation, the chain's snapshots from before it carry the old token's hash.
+  private static String tokenPreflight(TaskRun run, Etcd e, EtcdStore store, RestorePlan plan, boolean allow,
+      String wayOut) throws IOException {
+    // The agent's rule: with a token, every snapshot must carry its hash; without one, none may carry a hash.
+    String secretName = e.getSpec().getBackup().getTokenSecretRef() == null ? null
+        : e.getSpec().getBackup().getTokenSecretRef().getName();
+    String current = null;
+    if (secretName != null) {
+      Secret s = run.ops().secret(run.namespace(), secretName);
+      byte[] token = s == null ? null : ClusterOps.secretBytes(s, SecretKeys.TOKEN);
+      if (token == null) {
+        throw new StepFailure("Secret " + secretName + " (spec.backup.tokenSecretRef) " + (s == null ? "does not exist"
+            : "has no key " + SecretKeys.TOKEN) + ": the snapshots' token cannot be checked. Nothing was changed.");
       }
-    } else if (c.base != null && c.coveredTo < revision && n.startRevision() <= c.coveredTo + 1
-        && n.endRevision() > c.coveredTo) {
-      c.coveredTo = n.endRevision();
+      current = new String(token, StandardCharsets.UTF_8).strip();
     }
-  }
-
-  // The restore refuses a snapshot of another cluster: its metadata's token hash must match the hash of
-  // the Etcd's current token Secret (only the salted hash is ever compared or stored).
-  private static String tokenPreflight(TaskRun run, Etcd e, EtcdStore store, String object, boolean allow)
-      throws IOException {
-    if (e.getSpec().getBackup().getTokenSecretRef() == null) {
-      return "No backup token configured (spec.backup.tokenSecretRef): token check skipped.";
+    String key = current;
+    Map<String, Boolean> verdicts = new HashMap<>(); // PBKDF2 is slow by design: once per distinct hash
+    List<String> other = new ArrayList<>();
+    List<String> none = new ArrayList<>();
+    List<String> hashed = new ArrayList<>();
+    List<SnapshotCatalog.Entry> objects = plan.objects();
+    for (SnapshotCatalog.Entry o : objects) {
+      SnapshotMetadata meta;
+      try (InputStream in = store.store().get(o.metadata().name())) {
+        meta = SnapshotMetadata.fromJson(in.readNBytes(1 << 20));
+      }
+      if (key == null) {
+        if (meta.tokenHash() != null) {
+          hashed.add(o.object().name());
+        }
+      } else if (meta.tokenHash() == null) {
+        none.add(o.object().name());
+      } else if (!verdicts.computeIfAbsent(meta.tokenHash(), h -> TokenHash.matches(key, h))) {
+        other.add(o.object().name());
+      }
     }
-    String secretName = e.getSpec().getBackup().getTokenSecretRef().getName();
-    Secret s = run.ops().secret(run.namespace(), secretName);
-    byte[] token = s == null ? null : ClusterOps.secretBytes(s, SecretKeys.TOKEN);
-    if (token == null) {
-      throw new StepFailure("Secret " + secretName + " (spec.backup.tokenSecretRef) " + (s == null ? "does not exist"
-          : "has no key " + SecretKeys.TOKEN) + ": the snapshot's token cannot be checked. Nothing was changed.");
+    if (key == null && hashed.isEmpty()) {
+      return "No backup token configured (spec.backup.tokenSecretRef) and no snapshot of the chain carries a token"
+          + " hash.";
     }
-    SnapshotName n = SnapshotName.parseObject(object).orElseThrow();
-    SnapshotMetadata meta;
-    try (InputStream in = store.store().get(n.metadataName())) {
-      meta = SnapshotMetadata.fromJson(in.readNBytes(1 << 20));
+    String chain = objects.size() == 1 ? "the one snapshot of the chain" : "every snapshot of the chain ("
+        + objects.size() + ")";
+    if (other.isEmpty() && none.isEmpty() && hashed.isEmpty()) {
+      return "Token check passed: " + chain + " was taken with this cluster's backup token.";
     }
-    boolean match = meta.tokenHash() != null
-        && TokenHash.matches(new String(token, StandardCharsets.UTF_8).strip(), meta.tokenHash());
-    if (match) {
-      return "Token check passed: " + object + " was taken with this cluster's backup token.";
+    List<String> parts = new ArrayList<>();
+    if (!other.isEmpty()) {
+      parts.add(String.join(", ", other) + (other.size() == 1 ? " was" : " were") + " taken with another backup token"
+          + " (" + (other.size() == 1 ? "its hash does" : "their hashes do") + " not match the token in Secret "
+          + secretName + ")");
     }
-    String why = meta.tokenHash() == null ? object + " carries no token hash" : object + " was taken with another"
-        + " backup token (its hash does not match the token in Secret " + secretName + ")";
+    if (!none.isEmpty()) {
+      parts.add(String.join(", ", none) + (none.size() == 1 ? " carries" : " carry") + " no token hash");
+    }
+    if (!hashed.isEmpty()) {
+      parts.add(String.join(", ", hashed) + (hashed.size() == 1 ? " carries" : " carry") + " a token hash, but"
+          + " spec.backup.tokenSecretRef is not set (taken by a cluster with a backup token)");
+    }
+    String why = String.join("; ", parts);
+    int bad = other.size() + none.size() + hashed.size();
+    String of = bad + " of " + objects.size() + " snapshot" + (objects.size() == 1 ? "" : "s") + " of the chain "
+        + plan.describe();
     if (allow) {
-      run.tasks.events.warning(e, "TokenMismatchAllowed", "Restoring although " + why
-          + " (restore.allowTokenMismatch is true).");
-      return "Token check: " + why + "; allowed by restore.allowTokenMismatch.";
+      run.tasks.events.warning(e, "TokenMismatchAllowed", "Restoring although " + why + " (" + of
+          + "; restore.allowTokenMismatch is true).");
+      return "Token check: " + why + " (" + of + "); allowed by restore.allowTokenMismatch.";
     }
-    throw new StepFailure("Token check failed: " + why + ". Restoring it could put another cluster's data here."
-        + " If that is intended, create a new task with restore.allowTokenMismatch: true. Nothing was changed.");
+    throw new StepFailure("Token check failed: " + why + " (" + of + "). The agent refuses a chain with any such"
+        + " snapshot. Restoring it could put another cluster's data here; if the token was rotated since these were"
+        + " taken, or the data is meant to come from elsewhere, create a new Restore task with restore.allowTokenMismatch:"
+        + " true." + wayOut + " Nothing was changed.");
   }
 
   // ---- Snapshot ----

@@ -168,7 +168,10 @@ public final class TaskTriggers implements Reconciler<Etcd> {
       tasks.ops.resume(etcd, holder);
       tasks.events.warning(etcd, "ReconcileResumed", "Task " + holder + ", which suspended the spec reconcile, no"
           + " longer exists: the reconcile is resumed" + (d != null ? " and its bootstrap directive removed" : "")
-          + ". If it stopped half way, check the cluster (kubectl get etcd " + etcd.getMetadata().getName() + ").");
+          + ". If it stopped after deleting the other members' volumes, the kept member starts on its own data and"
+          + " quorum stays lost: Ready turns False (QuorumLost), and a new RecoverQuorum or Restore task is admitted"
+          + " (automatic recovery creates one when spec.recovery.automatic is true). kubectl get etcd "
+          + etcd.getMetadata().getName() + " shows where it stands.");
     } catch (KubernetesClientException e) {
       LOG.warn("{}/{}: could not clear the stale suspension by {}: {}", etcd.getMetadata().getNamespace(),
           etcd.getMetadata().getName(), holder, e.getMessage());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.cairn.agent.init.DirectiveFile;
 import dev.cairn.controller.etcd.AgentClient;
 import dev.cairn.controller.etcd.AgentException;
 import dev.cairn.controller.etcd.HttpAgentClient;
@@ -14,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
@@ -26,6 +28,9 @@ class AgentContractTest {
   private HttpServer server;
   private final List<String> requests = new CopyOnWriteArrayList<>();
   private volatile int deltaStatus = 204;
+  /** What GET /initialization/directive answers: status code and body. */
+  private volatile int directiveStatus = 404;
+  private volatile String directiveBody = "{\"error\":\"no directive\"}";
 
   @BeforeEach
   void start() throws Exception {
@@ -43,6 +48,10 @@ class AgentContractTest {
         case "/snapshot/delta" -> {
           code = deltaStatus;
           body = code == 409 ? "{\"error\":\"not the leader\"}" : "";
+        }
+        case "/initialization/directive" -> {
+          code = directiveStatus;
+          body = directiveBody;
         }
         default -> code = 404;
       }
@@ -84,6 +93,38 @@ class AgentContractTest {
     c.snapshot(target(), true, true, Duration.ofSeconds(5));
     assertEquals(List.of("GET /member/status", "POST /snapshot/full", "POST /snapshot/delta", "POST /snapshot/delta",
         "POST /snapshot/full?final=true"), requests);
+  }
+
+  /** The agent's DirectiveFile JSON as InitHttp serves it, and its 404s told apart. */
+  @Test
+  void directiveOutcome() throws Exception {
+    AgentClient c = new HttpAgentClient(Duration.ofSeconds(2));
+    assertTrue(c.directive(target(), Duration.ofSeconds(5)).isEmpty(), "404 no directive: none held");
+
+    directiveStatus = 200;
+    // The body as the agent's own DirectiveFile writes it.
+    directiveBody = new DirectiveFile.Directive("5f0c-uid", "restore", null, 25L, false, "failed",
+        "token preflight refused snapshot 0000000000000000021-full-x.db: its token hash does not match",
+        Instant.parse("2026-11-21T09:00:00Z")).toJson().toString();
+    AgentClient.Directive d = c.directive(target(), Duration.ofSeconds(5)).orElseThrow();
+    assertEquals("5f0c-uid", d.id());
+    assertEquals("restore", d.action());
+    assertTrue(d.failed() && !d.done(), d.toString());
+    assertTrue(d.message().startsWith("token preflight refused snapshot"), d.message());
+
+    directiveBody = new DirectiveFile.Directive("5f0c-uid", "forceNewCluster", null, null, false, "done",
+        "etcd runs as a new cluster of one on this member's data", Instant.now()).toJson().toString();
+    assertTrue(c.directive(target(), Duration.ofSeconds(5)).orElseThrow().done());
+
+    // An agent without initialisation is no answer about the directive.
+    directiveStatus = 404;
+    directiveBody = "{\"error\":\"initialisation is not enabled on this agent: give it --data-dir\"}";
+    AgentException e = assertThrows(AgentException.class, () -> c.directive(target(), Duration.ofSeconds(5)));
+    assertTrue(e.getMessage().contains("HTTP 404") && e.getMessage().contains("not enabled"), e.getMessage());
+    directiveStatus = 200;
+    directiveBody = "not json";
+    e = assertThrows(AgentException.class, () -> c.directive(target(), Duration.ofSeconds(5)));
+    assertTrue(e.getMessage().contains("unreadable JSON"), e.getMessage());
   }
 
   @Test

@@ -5,6 +5,9 @@ import dev.cairn.agent.snapshot.SnapshotMetadata;
 import dev.cairn.controller.catalog.StoredSnapshots;
 import dev.cairn.controller.etcd.AgentClient;
 import dev.cairn.controller.etcd.AgentException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
@@ -20,9 +23,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The member agents as the tasks talk to them: member reports per pod (or no answer), and on-demand
- * snapshots that land in a test store and renew the snapshot Lease, as the real leader's agent does.
- * Pods are told apart by the IP the fake cluster gave them.
+ * The member agents as the tasks talk to them: member reports per pod (or no answer), the outcome of
+ * the bootstrap directive (by default: the member the directive ConfigMap names carried it out), and
+ * on-demand snapshots that land in a test store and renew the snapshot Lease, as the real leader's
+ * agent does. Pods are told apart by the IP the fake cluster gave them.
  */
 final class FakeAgents implements AgentClient {
 
@@ -33,6 +37,13 @@ final class FakeAgents implements AgentClient {
   /** Pods whose agent does not answer. */
   final Set<String> unreachable = ConcurrentHashMap.newKeySet();
   final AtomicLong revision = new AtomicLong(1000);
+  /** Pods whose agent reports this state and message for the directive that names them, instead of done. */
+  final Map<String, Outcome> directiveOutcomes = new ConcurrentHashMap<>();
+  /** Pods whose agent holds no directive (has not adopted the one that names it). */
+  final Set<String> withoutDirective = ConcurrentHashMap.newKeySet();
+
+  record Outcome(String state, String message) {}
+
   /** Calls, as "memberStatus orders-0" or "snapshot full orders-0". */
   final List<String> calls = Collections.synchronizedList(new ArrayList<>());
   /** Where snapshots go, and which Etcd's snapshot Lease is renewed; null: snapshots fail. */
@@ -68,6 +79,42 @@ final class FakeAgents implements AgentClient {
       throw new AgentException("the agent at " + target + " did not answer: connection refused");
     }
     return reports.getOrDefault(pod, new MemberReport("a1", "c1a5c1a5", revision.get(), true, true));
+  }
+
+  // As a real agent answers GET /initialization/directive: the directive of the bootstrap ConfigMap
+  // that names this pod, in the agent's vocabulary, done unless a test says otherwise.
+  @Override
+  public java.util.Optional<Directive> directive(Target target, Duration timeout) throws AgentException {
+    String pod = pod(target);
+    calls.add("directive " + pod);
+    if (unreachable.contains(pod)) {
+      throw new AgentException("the agent at " + target + " did not answer: connection refused");
+    }
+    if (withoutDirective.contains(pod)) {
+      return java.util.Optional.empty();
+    }
+    for (ConfigMap cm : client.configMaps().inNamespace(namespace).list().getItems()) {
+      String json = cm.getData() == null ? null : cm.getData().get("directive.json");
+      if (!cm.getMetadata().getName().endsWith("-bootstrap") || json == null) {
+        continue;
+      }
+      try {
+        JsonNode d = new ObjectMapper().readTree(json);
+        if (!pod.equals(d.path("member").asText())) {
+          continue;
+        }
+        boolean restore = "RestoreFromStore".equals(d.path("action").asText());
+        Outcome o = directiveOutcomes.getOrDefault(pod, new Outcome("done", restore
+            ? "restored " + (d.hasNonNull("snapshot") ? "snapshot " + d.get("snapshot").asText()
+                : d.hasNonNull("revision") ? "revision " + d.get("revision").asLong() : "the newest state in the store")
+            : "etcd runs as a new cluster of one on this member's data"));
+        return java.util.Optional.of(new Directive(d.path("id").asText(), restore ? "restore" : "forceNewCluster",
+            o.state(), o.message()));
+      } catch (IOException e) {
+        throw new AgentException("fake: unreadable directive " + json, e);
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   @Override

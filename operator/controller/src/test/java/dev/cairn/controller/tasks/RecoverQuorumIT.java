@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cairn.api.v1alpha1.Etcd;
 import dev.cairn.api.v1alpha1.EtcdOpsTask;
+import dev.cairn.api.v1alpha1.RecoverQuorumConfig;
 import dev.cairn.api.v1alpha1.StepState;
 import dev.cairn.api.v1alpha1.TaskPhase;
 import dev.cairn.api.v1alpha1.TaskStep;
@@ -40,6 +41,8 @@ import org.junit.jupiter.api.Test;
 class RecoverQuorumIT {
 
   private static final Duration LONG = Duration.ofSeconds(60);
+  /** What the agent of a member with an empty volume reports. */
+  private static final MemberReport EMPTY = new MemberReport(null, null, -1, false, false);
   private static S3Server s3;
 
   @BeforeAll
@@ -110,7 +113,7 @@ class RecoverQuorumIT {
       String clusterId = w.etcd("rq").getStatus().getClusterID();
       loseQuorum(w, "rq");
       w.agents.reports.put("rq-0", new MemberReport("a0", clusterId, 90, true, true));
-      w.agents.unreachable.add("rq-1");
+      w.agents.reports.put("rq-1", EMPTY);
       w.agents.reports.put("rq-2", new MemberReport("a2", clusterId, 120, false, true));
 
       List<String> steps = List.of(Steps.CHECK_QUORUM_LOST, Steps.SUSPEND_RECONCILE, Steps.SELECT_SOURCE,
@@ -160,7 +163,7 @@ class RecoverQuorumIT {
       case Steps.SELECT_SOURCE -> {
         String msg = w.step("recover", step).getMessage();
         assertTrue(msg.contains("Keeping rq-2 (revision 120, newest backup at revision 100)"), msg);
-        assertTrue(msg.contains("rq-0: revision 90") && msg.contains("rq-1: no answer") && msg.contains("rq-2: revision 120"),
+        assertTrue(msg.contains("rq-0: revision 90") && msg.contains("rq-1: revision -1, etcd stopped, data dir absent") && msg.contains("rq-2: revision 120"),
             msg);
         Plan p = Plan.fromJson(TaskWorld.annotations(w.task("recover")).get(Plan.ANNOTATION));
         assertEquals("ForceNewCluster", p.action());
@@ -221,7 +224,7 @@ class RecoverQuorumIT {
       String clusterId = w.etcd("old").getStatus().getClusterID();
       w.agents.reports.put("old-0", new MemberReport("a0", clusterId, 300, true, true));
       w.agents.reports.put("old-1", new MemberReport("a1", "0ther", 900, false, true)); // another cluster's volume
-      w.agents.unreachable.add("old-2");
+      w.agents.reports.put("old-2", EMPTY);
       w.create(TaskWorld.task("back", "old", TaskType.RECOVER_QUORUM));
       await("scaled to 0", () -> w.step("back", Steps.SCALE_TO_ZERO) != null
           && w.step("back", Steps.SCALE_TO_ZERO).getState() == StepState.SUCCEEDED, () -> w.describe("back"));
@@ -254,8 +257,9 @@ class RecoverQuorumIT {
       w.awaitEtcdReady("auto");
       String clusterId = w.etcd("auto").getStatus().getClusterID();
       w.agents.reports.put("auto-0", new MemberReport("a0", clusterId, 50, true, true));
-      w.agents.unreachable.add("auto-1");
-      w.agents.unreachable.add("auto-2");
+      // Their data is unreadable: the agents answer at once, with no revision.
+      w.agents.reports.put("auto-1", new MemberReport(null, null, -1, false, true));
+      w.agents.reports.put("auto-2", new MemberReport(null, null, -1, false, true));
       loseQuorum(w, "auto");
       await("an automatic RecoverQuorum task", () -> automatic(w).size() == 1);
       EtcdOpsTask t = automatic(w).get(0);
@@ -300,6 +304,180 @@ class RecoverQuorumIT {
       w.edit("orphan", x -> x.getSpec().getEtcd().setSnapshotCount(9876L));
       await("spec applied again", () -> w.client.configMaps().inNamespace(NS).withName("orphan-config").get().getData()
           .get("etcd.yaml").contains("9876"));
+    }
+  }
+
+  private static TaskStep awaitStepRunning(TaskWorld w, String task, String step, String messageStart) {
+    await(task + " " + step + " running with a message starting '" + messageStart + "'", () -> {
+      TaskStep s = w.step(task, step);
+      return s != null && s.getState() == StepState.RUNNING && s.getMessage() != null
+          && s.getMessage().startsWith(messageStart);
+    }, () -> w.describe(task));
+    return w.step(task, step);
+  }
+
+  private static void awaitScaledToZero(TaskWorld w, String task) {
+    await(task + " scaled to 0", () -> w.step(task, Steps.SCALE_TO_ZERO) != null
+        && w.step(task, Steps.SCALE_TO_ZERO).getState() == StepState.SUCCEEDED, () -> w.describe(task));
+  }
+
+  /**
+   * The rehearsal's case: the member with the newest data is the one whose agent does not answer, and
+   * the store is newer than every member that does. The task waits (nothing decided, nothing changed)
+   * instead of restoring from the store, and keeps that member once it answers.
+   */
+  @Test
+  void aMemberThatCannotBeAskedIsWaitedForNotWrittenOff() throws Exception {
+    String bucket = s3.createBucket();
+    StoredSnapshots.s3(s3, bucket, NS, "wait").full(100);
+    try (TaskWorld w = TaskWorld.start()) {
+      StoredSnapshots.createCredentials(w.client, NS);
+      w.create(etcd("wait", bucket));
+      w.awaitEtcdReady("wait");
+      String clusterId = w.etcd("wait").getStatus().getClusterID();
+      loseQuorum(w, "wait");
+      w.agents.reports.put("wait-0", new MemberReport("a0", clusterId, 90, true, true));
+      w.agents.unreachable.add("wait-1");
+      w.agents.reports.put("wait-2", EMPTY);
+      w.create(TaskWorld.task("patient", "wait", TaskType.RECOVER_QUORUM));
+
+      String msg = awaitStepRunning(w, "patient", Steps.SELECT_SOURCE, "Cannot choose a source yet: wait-1 (")
+          .getMessage();
+      assertTrue(msg.contains("connection refused") && msg.contains("could not be asked"), msg);
+      assertTrue(msg.contains("wait-0: revision 90") && msg.contains("wait-2: revision -1"), msg);
+      assertTrue(msg.contains("Asking again until") && msg.contains("unknownMembersTimeout 2m"), msg);
+      assertTrue(msg.contains("spec.recoverQuorum.allowUnknownMembers: true"), msg);
+      // Asked again and again; still nothing decided and nothing changed.
+      await("wait-1 asked three times", () -> w.agents.calls.stream().filter("memberStatus wait-1"::equals).count() >= 3);
+      assertEquals(TaskPhase.RUNNING, w.phase("patient"));
+      assertNull(TaskWorld.annotations(w.task("patient")).get(Plan.ANNOTATION), "no plan while a member is unknown");
+      assertEquals(3, w.client.apps().statefulSets().inNamespace(NS).withName("wait").get().getSpec().getReplicas());
+      assertEquals(Set.of("data-wait-0", "data-wait-1", "data-wait-2"), volumes(w));
+
+      // Its agent answers: its data is the newest, newer than the store, and it is kept.
+      w.agents.reports.put("wait-1", new MemberReport("a1", clusterId, 150, false, true));
+      w.agents.unreachable.remove("wait-1");
+      awaitScaledToZero(w, "patient");
+      String choice = w.step("patient", Steps.SELECT_SOURCE).getMessage();
+      assertTrue(choice.startsWith("Keeping wait-1 (revision 150, newest backup at revision 100)"), choice);
+      revive(w, "wait");
+      w.cluster.leader.put("wait", "wait-1");
+      w.agents.reports.clear();
+      w.agents.reports.put("wait-1", new MemberReport("a1", clusterId, 150, true, true));
+      w.awaitPhase("patient", TaskPhase.SUCCEEDED, LONG);
+      assertEquals(List.of(3, 0, 2, 3), w.cluster.replicaHistory.get("wait"), "members 0..1 so that member 1 runs");
+    }
+  }
+
+  /**
+   * Members that stay unanswering fail the task after spec.recoverQuorum.unknownMembersTimeout, having
+   * changed nothing; with allowUnknownMembers they count as empty and the task chooses without them.
+   */
+  @Test
+  void givesUpOnMembersThatStayUnaskedAndChoosesWithoutThemOnlyWhenAllowed() throws Exception {
+    String bucket = s3.createBucket();
+    StoredSnapshots.s3(s3, bucket, NS, "gone").full(100);
+    try (TaskWorld w = TaskWorld.start()) {
+      StoredSnapshots.createCredentials(w.client, NS);
+      w.create(etcd("gone", bucket));
+      w.awaitEtcdReady("gone");
+      String clusterId = w.etcd("gone").getStatus().getClusterID();
+      loseQuorum(w, "gone");
+      w.agents.reports.put("gone-0", new MemberReport("a0", clusterId, 90, true, true));
+      w.agents.unreachable.add("gone-1");
+      w.agents.unreachable.add("gone-2");
+
+      EtcdOpsTask bounded = TaskWorld.task("bounded", "gone", TaskType.RECOVER_QUORUM);
+      bounded.getSpec().setRecoverQuorum(new RecoverQuorumConfig());
+      bounded.getSpec().getRecoverQuorum().setUnknownMembersTimeout("2s");
+      w.create(bounded);
+      w.awaitPhase("bounded", TaskPhase.FAILED, LONG);
+      TaskStep failed = w.step("bounded", Steps.SELECT_SOURCE);
+      assertEquals(StepState.FAILED, failed.getState());
+      String why = failed.getMessage();
+      assertTrue(why.startsWith("Cannot choose a source yet: gone-1 (the agent at http://"), why);
+      assertTrue(why.contains("gone-2 (") && why.contains("connection refused"), why);
+      assertTrue(why.contains("Gave up after asking for 2s (spec.recoverQuorum.unknownMembersTimeout). Nothing was"
+          + " changed."), why);
+      assertTrue(why.contains("spec.recoverQuorum.allowUnknownMembers: true"), why);
+      String reason = w.task("bounded").getStatus().getConditions().get(0).getMessage();
+      assertTrue(reason.endsWith("Nothing was changed; the spec reconcile is resumed."), reason);
+      assertNull(w.etcd("gone").getStatus().getReconcileSuspendedBy());
+      assertEquals(3, w.client.apps().statefulSets().inNamespace(NS).withName("gone").get().getSpec().getReplicas());
+      assertEquals(Set.of("data-gone-0", "data-gone-1", "data-gone-2"), volumes(w));
+
+      EtcdOpsTask allowed = TaskWorld.task("allowed", "gone", TaskType.RECOVER_QUORUM);
+      allowed.getSpec().setRecoverQuorum(new RecoverQuorumConfig());
+      allowed.getSpec().getRecoverQuorum().setAllowUnknownMembers(true);
+      allowed.getMetadata().setAnnotations(new java.util.HashMap<>(java.util.Map.of(TaskReconciler.PAUSE_BEFORE_STEP,
+          Steps.SCALE_TO_ZERO)));
+      w.create(allowed);
+      w.awaitPausedBefore("allowed", Steps.SCALE_TO_ZERO);
+      String choice = w.step("allowed", Steps.SELECT_SOURCE).getMessage();
+      assertTrue(choice.startsWith("Restoring member 0 from the store (newest backup at revision 100, newer than the"
+          + " best member gone-0 at revision 90)"), choice);
+      assertTrue(choice.contains("Counted as holding no data (spec.recoverQuorum.allowUnknownMembers): gone-1, gone-2."),
+          choice);
+      assertTrue(choice.contains("Restoring full snapshot ") && choice.contains("-> revision 100"), choice);
+      w.client.resource(w.task("allowed")).delete(); // held before any change: nothing to undo
+      await("suspension cleared", () -> w.etcd("gone").getStatus().getReconcileSuspendedBy() == null);
+    }
+  }
+
+  /**
+   * A Restore whose member 0 never reports the directive done, deleted half way (the rehearsal's back
+   * out): the cluster ID was kept, so once member 0 runs on its old data without the members whose
+   * volumes went, the Etcd says QuorumLost (not "no member reported"), and automatic recovery acts.
+   */
+  @Test
+  void aTaskDeletedHalfWayLeavesAQuorumLossThatAutomaticRecoveryRepairs() throws Exception {
+    String bucket = s3.createBucket();
+    StoredSnapshots store = StoredSnapshots.s3(s3, bucket, NS, "stuck");
+    store.full(300);
+    store.delta(301, 350);
+    try (TaskWorld w = TaskWorld.start()) {
+      StoredSnapshots.createCredentials(w.client, NS);
+      Etcd e = etcd("stuck", bucket);
+      e.getSpec().getRecovery().setAutomatic(true);
+      w.create(e);
+      w.awaitEtcdReady("stuck");
+      String clusterId = w.etcd("stuck").getStatus().getClusterID();
+      w.agents.withoutDirective.add("stuck-0");
+      EtcdOpsTask restore = TaskWorld.task("stuck-restore", "stuck", TaskType.RESTORE);
+      restore.getSpec().setRestore(new dev.cairn.api.v1alpha1.RestoreConfig());
+      restore.getSpec().getRestore().setRevision(320L);
+      w.create(restore);
+      String waiting = awaitStepRunning(w, "stuck-restore", Steps.START_MEMBER, "").getMessage();
+      await("StartMember says the agent holds no directive", () -> w.step("stuck-restore", Steps.START_MEMBER)
+          .getMessage().contains("its agent holds no directive yet"), () -> w.describe("stuck-restore"));
+      assertEquals(Set.of("data-stuck-0"), volumes(w), "the other members' volumes are gone: " + waiting);
+      assertEquals(clusterId, w.etcd("stuck").getStatus().getClusterID(), "kept until the restore is confirmed");
+
+      // Member 0 runs on its old data, whose membership still lists the two members whose volumes went.
+      w.cluster.leader.put("stuck", "nobody");
+      w.cluster.notReady.add("stuck-1");
+      w.cluster.notReady.add("stuck-2");
+      w.agents.reports.put("stuck-0", new MemberReport("a0", clusterId, 350, true, true));
+      w.agents.reports.put("stuck-1", EMPTY);
+      w.agents.reports.put("stuck-2", EMPTY);
+      w.client.resource(w.task("stuck-restore")).delete();
+      await("suspension cleared", () -> w.etcd("stuck").getStatus().getReconcileSuspendedBy() == null);
+      await("directive removed", () -> directive(w, "stuck") == null);
+      await("QuorumLost, not NoMembersReported", () -> {
+        var c = Steps.ready(w.etcd("stuck"));
+        return c != null && "False".equals(c.getStatus()) && "QuorumLost".equals(c.getReason());
+      }, () -> String.valueOf(Steps.ready(w.etcd("stuck"))));
+
+      await("an automatic RecoverQuorum task", () -> automatic(w).size() == 1);
+      String auto = automatic(w).get(0).getMetadata().getName();
+      awaitScaledToZero(w, auto);
+      revive(w, "stuck");
+      w.cluster.leader.put("stuck", "stuck-0");
+      w.agents.withoutDirective.clear();
+      w.awaitPhase(auto, TaskPhase.SUCCEEDED, LONG);
+      String choice = w.step(auto, Steps.SELECT_SOURCE).getMessage();
+      assertTrue(choice.startsWith("Keeping stuck-0 (revision 350, newest backup at revision 350)"), choice);
+      w.awaitEtcdReady("stuck");
     }
   }
 }

@@ -168,7 +168,8 @@ class TasksIT {
         w.create(t);
         w.awaitPhase(name, TaskPhase.FAILED);
         String why = w.step(name, Steps.PREFLIGHT).getMessage();
-        assertTrue(rev == 400 ? why.contains("reach revision 350 only; revision 400 is not covered")
+        assertTrue(rev == 400 ? why.startsWith("The restore of revision 400 cannot be planned from s3://")
+            && why.contains("the store reaches revisions 300..350") && why.endsWith("Nothing was changed.")
             : why.startsWith("No full snapshot at or below revision 100"), why);
         assertEquals(StepState.PENDING, w.step(name, Steps.SUSPEND_RECONCILE).getState());
       }
@@ -200,6 +201,68 @@ class TasksIT {
       assertTrue(reason(w, "mismatch").endsWith("Nothing was changed; the spec reconcile is resumed.")
           || !reason(w, "mismatch").contains("stays suspended"), reason(w, "mismatch"));
       assertNull(w.etcd("rs").getStatus().getReconcileSuspendedBy());
+
+      // After the rotation, the new token's first delta is catalogued before any full snapshot under it.
+      // A restore of it passes a check of that snapshot alone; the agent would refuse the chain (the full
+      // snapshot and the older delta carry the old token's hash) after the volumes went. Refused here.
+      SnapshotMetadata rotated = store.put(SnapshotKind.DELTA, 351, 400, TokenHash.hash("other-token"));
+      String rotatedRecord = SnapshotRecords.recordName(NS, "rs", rotated.name());
+      w.client.leases().inNamespace(NS).withName("rs-delta-snapshot").edit(l -> {
+        l.getSpec().setHolderIdentity("400");
+        l.getSpec().setRenewTime(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC));
+        return l;
+      });
+      await("the rotated delta catalogued", () -> w.client.resources(EtcdSnapshot.class).withName(rotatedRecord).get()
+          != null);
+      EtcdOpsTask chain = TaskWorld.task("chain", "rs", TaskType.RESTORE);
+      chain.getSpec().setRestore(new RestoreConfig());
+      chain.getSpec().getRestore().setSnapshotName(rotatedRecord);
+      w.create(chain);
+      w.awaitPhase("chain", TaskPhase.FAILED);
+      String refused = w.step("chain", Steps.PREFLIGHT).getMessage();
+      assertTrue(refused.startsWith("Token check failed: " + full.object() + ", " + delta.object() + " were taken with"
+          + " another backup token (their hashes do not match the token in Secret tok) (2 of 3 snapshots of the chain"
+          + " full snapshot " + full.object() + " (revision 300) + 2 delta(s) -> revision 400)."), refused);
+      assertTrue(refused.contains("restore.allowTokenMismatch: true") && refused.endsWith("Nothing was changed."), refused);
+      assertEquals(StepState.PENDING, w.step("chain", Steps.SUSPEND_RECONCILE).getState());
+      assertNull(w.etcd("rs").getStatus().getReconcileSuspendedBy());
+      assertEquals(3, w.client.apps().statefulSets().inNamespace(NS).withName("rs").get().getSpec().getReplicas());
+
+      // Allowed: the preflight names what it let through, and the restore goes on.
+      EtcdOpsTask allowed = TaskWorld.task("chain-allowed", "rs", TaskType.RESTORE);
+      allowed.getSpec().setRestore(new RestoreConfig());
+      allowed.getSpec().getRestore().setSnapshotName(rotatedRecord);
+      allowed.getSpec().getRestore().setAllowTokenMismatch(true);
+      allowed.getMetadata().setAnnotations(new HashMap<>(Map.of(TaskReconciler.PAUSE_BEFORE_STEP, Steps.SCALE_TO_ZERO)));
+      w.create(allowed);
+      w.awaitPausedBefore("chain-allowed", Steps.SCALE_TO_ZERO);
+      String let = w.step("chain-allowed", Steps.PREFLIGHT).getMessage();
+      assertTrue(let.contains("Token check: " + full.object() + ", " + delta.object() + " were taken with another backup"
+          + " token") && let.endsWith("allowed by restore.allowTokenMismatch."), let);
+      w.client.resource(w.task("chain-allowed")).delete();
+      await("suspension cleared", () -> w.etcd("rs").getStatus().getReconcileSuspendedBy() == null);
+    }
+  }
+
+  /** The agent's rule without a token: a chain whose snapshots carry a token hash is refused, so Preflight refuses it. */
+  @Test
+  void hashedSnapshotsAreRefusedWhenTheEtcdHasNoToken() throws Exception {
+    String bucket = s3.createBucket();
+    StoredSnapshots store = StoredSnapshots.s3(s3, bucket, NS, "untok");
+    SnapshotMetadata full = store.put(SnapshotKind.FULL, 0, 100, TokenHash.hash("someone-elses-token"));
+    try (TaskWorld w = TaskWorld.start()) {
+      StoredSnapshots.createCredentials(w.client, NS);
+      w.create(StoredSnapshots.s3Backup(Harness.etcd("untok"), s3, bucket));
+      w.awaitEtcdReady("untok");
+      EtcdOpsTask t = TaskWorld.task("untok-restore", "untok", TaskType.RESTORE);
+      t.getSpec().setRestore(new RestoreConfig());
+      t.getSpec().getRestore().setRevision(100L);
+      w.create(t);
+      w.awaitPhase("untok-restore", TaskPhase.FAILED);
+      String why = w.step("untok-restore", Steps.PREFLIGHT).getMessage();
+      assertTrue(why.startsWith("Token check failed: " + full.object() + " carries a token hash, but"
+          + " spec.backup.tokenSecretRef is not set"), why);
+      assertNull(w.etcd("untok").getStatus().getReconcileSuspendedBy());
     }
   }
 
@@ -235,17 +298,21 @@ class TasksIT {
       assertEquals(7, w.task("back-to-320").getStatus().getSteps().stream()
           .filter(s -> s.getState() == StepState.SUCCEEDED).count());
 
-      // A member that comes up at the newest backup instead of the older state asked for is no success.
+      // The agent refuses the directive (as it does a chain with another token's snapshot): the step
+      // fails at once with the agent's words, not after its 15 minutes.
+      w.agents.directiveOutcomes.put("again-0", new FakeAgents.Outcome("failed", "token preflight refused snapshot"
+          + " 0000000000000000300-full-x.db: its token hash does not match the current backup token Secret"));
       EtcdOpsTask undone = TaskWorld.task("undone", "again", TaskType.RESTORE);
       undone.getSpec().setRestore(new RestoreConfig());
       undone.getSpec().getRestore().setRevision(310L);
-      w.agents.revision.set(1000);
       w.create(undone);
       w.awaitPhase("undone", TaskPhase.FAILED, Duration.ofSeconds(60));
       String why = w.step("undone", Steps.START_MEMBER).getMessage();
-      assertTrue(why.startsWith("again-0 came up at revision 1000, at or above the newest backup (350), not at the"
-          + " requested revision 310"), why);
+      assertTrue(why.startsWith("again-0's agent could not carry out this task's restore directive: token preflight"
+          + " refused snapshot 0000000000000000300-full-x.db"), why);
+      assertTrue(why.contains("restore.allowTokenMismatch: true"), why);
       assertTrue(reason(w, "undone").contains("stays suspended by this task"), reason(w, "undone"));
+      w.agents.directiveOutcomes.clear();
       w.client.resource(w.task("undone")).delete(); // hands the cluster back
       await("resumed", () -> w.etcd("again").getStatus().getReconcileSuspendedBy() == null);
       w.awaitEtcdReady("again");
