@@ -174,7 +174,8 @@ final class Steps {
     RecoverQuorumConfig rq = run.task.getSpec().getRecoverQuorum() == null ? new RecoverQuorumConfig()
         : run.task.getSpec().getRecoverQuorum();
     boolean allowUnknown = Boolean.TRUE.equals(rq.getAllowUnknownMembers());
-    Duration elapsed = run.stepStarted == null ? Duration.ZERO : Duration.between(run.stepStarted, run.now);
+    Instant started = run.stepStarted == null ? run.now : run.stepStarted;
+    Duration elapsed = Duration.between(started, run.now);
     List<Survivor> survivors = survey(run, e);
     OptionalLong store = OptionalLong.empty();
     if (e.getSpec().getBackup() != null) {
@@ -200,7 +201,7 @@ final class Steps {
             + " (spec.recoverQuorum.unknownMembersTimeout). Nothing was changed. Bring their agents back (check their"
             + " pods, nodes and the operator's access to the agent port) and create the task again." + wayOut);
       }
-      return Outcome.waiting(d.reason() + " Asking again until " + Times.format(run.stepStarted.plus(bound))
+      return Outcome.waiting(d.reason() + " Asking again until " + Times.format(started.plus(bound))
           + " (spec.recoverQuorum.unknownMembersTimeout " + GoDuration.format(bound) + "), then failing. Nothing was"
           + " changed." + wayOut);
     }
