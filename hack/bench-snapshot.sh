@@ -159,9 +159,14 @@ done
 
 col() { awk -v c="$2" '{print $c}' "$work/$1.txt" | median; }
 base=$(col etcdctl 1)
-row() {  # row NAME LABEL: median wall, ratio to etcdctl, median CPU seconds
-  printf '%-9s %-62s %6.2f s  %5.2fx  cpu s: client %5.2f, etcd %5.2f, S3Proxy %5.2f\n' "$1" "$2" "$(col "$1" 1)" \
-    "$(echo "$(col "$1" 1) / $base" | bc -l)" "$(col "$1" 2)" "$(col "$1" 3)" "$(col "$1" 4)"
+# row NAME LABEL: median wall time; its ratio to etcdctl's median, and the median of the per-round
+# ratios (each round's contenders ran back to back, so a round's ratio shares that round's load);
+# median CPU seconds.
+row() {
+  local per
+  per=$(paste -d' ' "$work/etcdctl.txt" "$work/$1.txt" | awk '{print $5 / $1}' | median)
+  printf '%-9s %-62s %6.2f s  %5.2fx (rounds %5.2fx)  cpu s: client %5.2f, etcd %5.2f, S3Proxy %5.2f\n' "$1" "$2" \
+    "$(col "$1" 1)" "$(echo "$(col "$1" 1) / $base" | bc -l)" "$per" "$(col "$1" 2)" "$(col "$1" 3)" "$(col "$1" 4)"
 }
 printf 'db size   %s bytes (%s MiB), stored %s bytes; medians of %s rounds; %s cores\n' "$db" $((db / 1024 / 1024)) \
   "$stored" "$rounds" "$(nproc)"
