@@ -45,6 +45,9 @@ final class S3FilePut {
   /** The largest object S3 accepts in one PUT. */
   static final long MAX_SIZE = 5L * 1024 * 1024 * 1024;
 
+  /** Bodies from this size on wait for the server's 100 Continue before they are sent. */
+  static final long EXPECT_CONTINUE_FROM = 1024 * 1024;
+
   private static final DateTimeFormatter AMZ_DATE =
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
   private static final String UNSIGNED = "UNSIGNED-PAYLOAD";
@@ -96,6 +99,11 @@ final class S3FilePut {
         .header("x-amz-date", AMZ_DATE.format(ZonedDateTime.now(ZoneOffset.UTC)))
         .header("x-amz-content-sha256", UNSIGNED)
         .header("Content-Type", OCTETS.toString());
+    if (size >= EXPECT_CONTINUE_FROM) {
+      // The server answers the headers first: a refusal (credentials, bucket) then arrives as S3's
+      // own error before a GiB is sent, not as a connection reset in the middle of the body.
+      rb.header("Expect", "100-continue");
+    }
     if (creds.sessionToken() != null && !creds.sessionToken().isEmpty()) {
       rb.header("x-amz-security-token", creds.sessionToken());
     }

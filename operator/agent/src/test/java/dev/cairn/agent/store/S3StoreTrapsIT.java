@@ -187,15 +187,19 @@ class S3StoreTrapsIT {
   @Test
   void aFilePutWithWrongCredentialsFailsWithS3sReasonAndNoSecret() throws Exception {
     String bucket = s3.createBucket();
-    java.nio.file.Path file = java.nio.file.Files.write(
-        TestDirs.create(S3StoreTrapsIT.class, "fileput-denied").resolve("f"), new byte[1000]);
+    java.nio.file.Path dir = TestDirs.create(S3StoreTrapsIT.class, "fileput-denied");
+    // A small body is sent at once; a large one waits for 100 Continue, and gets the refusal instead.
+    java.nio.file.Path small = java.nio.file.Files.write(dir.resolve("small"), new byte[1000]);
+    java.nio.file.Path large = java.nio.file.Files.write(dir.resolve("large"), new byte[48 * MIB]);
     String url = "s3://" + bucket + "/p?endpoint=" + s3.endpoint() + "&region=us-east-1";
     try (S3Store store = new S3Store(StoreUrl.parse(url).s3().orElseThrow(),
         S3Credentials.of(S3Server.ACCESS_KEY, "wrong-secret-98765"))) {
-      StoreException e = assertThrows(StoreException.class, () -> store.put("obj", file, Map.of()));
-      assertTrue(e.getMessage().contains("put obj on s3://" + bucket + "/p"), e.getMessage());
-      assertTrue(e.getMessage().contains("HTTP 403"), e.getMessage());
-      assertTrue(!e.getMessage().contains("wrong-secret") && !e.getMessage().contains("Signature="), e.getMessage());
+      for (java.nio.file.Path file : List.of(small, large)) {
+        StoreException e = assertThrows(StoreException.class, () -> store.put("obj", file, Map.of()));
+        assertTrue(e.getMessage().contains("put obj on s3://" + bucket + "/p"), e.getMessage());
+        assertTrue(e.getMessage().contains("HTTP 403"), e.getMessage());
+        assertTrue(!e.getMessage().contains("wrong-secret") && !e.getMessage().contains("Signature="), e.getMessage());
+      }
     }
     assertTrue(store(bucket, "p", S3Store.Tuning.defaults()).stat("obj").isEmpty(), "nothing stored");
   }
