@@ -224,26 +224,35 @@ class SnapshotCommandIT {
     }
   }
 
+  /** About 200 MiB of random values: an upload takes seconds, long enough to be caught in the act. */
+  private static void fillWithRandomValues(Client c) throws Exception {
+    Random rnd = new Random(1);
+    for (int batch = 0; batch < 10; batch++) {
+      List<CompletableFuture<?>> puts = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        byte[] v = new byte[1024 * 1024];
+        rnd.nextBytes(v);
+        puts.add(c.getKVClient().put(ByteSequence.from("big/" + batch + "/" + i, StandardCharsets.UTF_8),
+            ByteSequence.from(v)));
+      }
+      CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new)).get(2, TimeUnit.MINUTES);
+    }
+  }
+
+  /**
+   * A compressed full snapshot is uploaded while it streams, to a temporary (multipart) name: killed
+   * in the middle, it leaves only that temporary, which the next run removes.
+   */
   @Test
   void aSigkillDuringTheUploadLeavesNoSnapshotAndTheNextRunCleansUp() throws Exception {
     Path dir = TestDirs.create(SnapshotCommandIT.class, "kill");
     try (EtcdCluster etcd = EtcdCluster.start(dir.resolve("etcd"), 1); Client c = etcd.client();
         S3Server s3 = S3Server.start(dir.resolve("s3"))) {
-      // About 200 MiB of random values: the upload takes seconds, long enough to be caught in the act.
-      Random rnd = new Random(1);
-      for (int batch = 0; batch < 10; batch++) {
-        List<CompletableFuture<?>> puts = new ArrayList<>();
-        for (int i = 0; i < 20; i++) {
-          byte[] v = new byte[1024 * 1024];
-          rnd.nextBytes(v);
-          puts.add(c.getKVClient().put(ByteSequence.from("big/" + batch + "/" + i, StandardCharsets.UTF_8),
-              ByteSequence.from(v)));
-        }
-        CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new)).get(2, TimeUnit.MINUTES);
-      }
+      fillWithRandomValues(c);
       String bucket = s3.createBucket();
       String endpoint = etcd.member(0).clientUrl().toString();
-      String[] args = snapshotArgs(endpoint, s3Url(s3, bucket), dir.resolve("scratch"), "--once=full");
+      String[] args = snapshotArgs(endpoint, s3Url(s3, bucket), dir.resolve("scratch"), "--once=full",
+          "--compression=gzip");
       Process victim = start(dir, "killed", S3_ENV, args);
       started.add(victim);
       Path onDisk = s3.baseDir().resolve(bucket);
@@ -277,6 +286,49 @@ class SnapshotCommandIT {
             store.listAll().stream().map(StoredObject::name).toList());
         assertEquals(List.of("snaps/" + object, "snaps/" + SnapshotName.parseObject(object).orElseThrow().metadataName()),
             files(onDisk), "nothing else is left on the server, parts included");
+      }
+    }
+  }
+
+  /**
+   * A plain full snapshot goes to its final name after the stream, metadata last: killed at any point
+   * of that upload, it leaves at most an object without metadata, which no reader trusts.
+   */
+  @Test
+  void aSigkillDuringAPlainUploadLeavesNothingTrusted() throws Exception {
+    Path dir = TestDirs.create(SnapshotCommandIT.class, "kill-plain");
+    try (EtcdCluster etcd = EtcdCluster.start(dir.resolve("etcd"), 1); Client c = etcd.client();
+        S3Server s3 = S3Server.start(dir.resolve("s3"))) {
+      fillWithRandomValues(c);
+      String bucket = s3.createBucket();
+      String endpoint = etcd.member(0).clientUrl().toString();
+      String[] args = snapshotArgs(endpoint, s3Url(s3, bucket), dir.resolve("scratch"), "--once=full");
+      Process victim = start(dir, "killed-plain", S3_ENV, args);
+      started.add(victim);
+      Path onDisk = s3.baseDir().resolve(bucket);
+      // The first bytes on the server's disk mean the upload has begun: kill then.
+      long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+      while (files(onDisk).isEmpty()) {
+        assertTrue(victim.isAlive(), "the snapshot ended before its upload was seen:\n"
+            + Files.readString(dir.resolve("killed-plain.err")));
+        assertTrue(System.nanoTime() < deadline, "no upload seen within 2 minutes");
+        Thread.sleep(5);
+      }
+      victim.destroyForcibly(); // SIGKILL: no shutdown hook, no cleanup
+      assertTrue(victim.waitFor(30, TimeUnit.SECONDS));
+      assertEquals(137, victim.exitValue(), "killed by SIGKILL");
+
+      try (S3Store store = s3Store(s3, bucket)) {
+        SnapshotCatalog after = SnapshotCatalog.of(store.listAll());
+        assertEquals(List.of(), after.snapshots(), "readers trust nothing after the kill: " + store.listAll());
+
+        Run again = cairn(dir, "again-plain", S3_ENV, args);
+        assertEquals(0, again.code(), again.describe());
+        JsonNode meta = resultOnStdout(again);
+        assertEquals(revision(c), meta.get("endRevision").asLong());
+        SnapshotCatalog now = SnapshotCatalog.of(store.listAll());
+        assertEquals(List.of(meta.get("object").asText()),
+            now.snapshots().stream().map(e -> e.object().name()).toList(), "exactly the new run's snapshot is trusted");
       }
     }
   }
