@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite and local mode need on a fresh Debian/Ubuntu machine:
-# a JDK 17 (only if java is missing) and etcd 3.4 (etcd-server, etcd-client) from Debian's packages.
+# a JDK 17 (only if java is missing), etcd 3.4 (etcd-server, etcd-client) and kubectl (kubernetes-client,
+# only if kubectl is missing) from Debian's packages.
 # Idempotent: does nothing when everything is already there.
 set -euo pipefail
 
@@ -8,6 +9,9 @@ need=()
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
 if [[ -z "${ETCD_BIN:-}" ]] && ! command -v etcd >/dev/null 2>&1; then need+=(etcd-server); fi
 if [[ -z "${ETCDCTL_BIN:-}" ]] && ! command -v etcdctl >/dev/null 2>&1; then need+=(etcd-client); fi
+# kubectl drives local mode's API server in the tests (get, apply, scale, kustomize). Machines of this
+# kind ship a recent one; Debian's own package is the fallback (older, but it speaks the same API).
+command -v kubectl >/dev/null 2>&1 || need+=(kubernetes-client)
 
 if ((${#need[@]} == 0)); then
   exit 0
