@@ -150,6 +150,10 @@ for r in $(seq 1 "$rounds"); do
   measure curl own curl -sS -f --aws-sigv4 "aws:amz:us-east-1:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
     -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' -T "$work/baseline.db" "$s3url/bench/curl-put"
   rm -f "$work/baseline.db"
+  # Each round stores about four copies of the db; drop them (straight from S3Proxy's directory) so
+  # that a run of many rounds does not fill the disk.
+  rm -rf "$work/s3/bench/p" "$work/s3/bench/o" "$work/s3/bench/c" "$work/s3/bench/curl-put"
+  find "$work/s3/bench/agent" -type f -name '*.db' -delete 2>/dev/null || true
   printf 'round %d: etcdctl %.2f s, cairn %.2f s, agent %.2f s, overlap %.2f s, raw putObject %.2f s, curl PUT %.2f s%s (load %s)\n' \
     "$r" "$(tail -1 "$work/etcdctl.txt" | cut -d' ' -f1)" "$(tail -1 "$work/cairn.txt" | cut -d' ' -f1)" \
     "$(tail -1 "$work/agent.txt" | cut -d' ' -f1)" "$(tail -1 "$work/overlap.txt" | cut -d' ' -f1)" \
