@@ -55,6 +55,13 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     try {
       return route(request);
     } catch (RuntimeException e) {
+      if (isPatchThatDoesNotApply(e)) {
+        // A real API server answers 422 to a JSON patch whose paths are not in the object. Objects here
+        // also lack the fields a real server would default, so such a patch is easier to write by mistake.
+        return status(422, "Invalid", "the patch does not apply to " + request.getPath() + ": " + rootMessage(e)
+            + " (the local API server stores objects as sent, without schema defaults; use a merge patch,"
+            + " kubectl patch --type=merge)");
+      }
       LOG.warn("local API server failed on {} {}", request.getMethod(), request.getPath(), e);
       return status(500, "InternalError",
           "the local API server failed on " + request.getMethod() + " " + request.getPath() + ": " + e);
@@ -193,6 +200,23 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
       }
     }
     return Optional.empty();
+  }
+
+  private static boolean isPatchThatDoesNotApply(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getClass().getName().startsWith("io.fabric8.zjsonpatch.")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 
   private static String contentType(RecordedRequest request) {

@@ -78,6 +78,14 @@ class LocalApiServerIT {
         "the CRD's printer columns: " + table);
     assertTrue(Pattern.compile("demo\\s+\\S+\\s+5").matcher(table).find(), table);
 
+    // A JSON patch that replaces a field the stored object lacks is refused as invalid (422), as a real
+    // API server refuses it, not answered with an internal error.
+    Kubectl.Result badPatch = kubectl.run("patch", "etcd", "demo", "--type=json",
+        "-p", "[{\"op\":\"replace\",\"path\":\"/spec/no/such/field\",\"value\":1}]");
+    assertNotEquals(0, badPatch.exitCode());
+    assertTrue(badPatch.output().contains("does not apply") && !badPatch.output().contains("InternalError"),
+        badPatch.output());
+
     assertTrue(kubectl.ok("delete", "-f", v1.toString()).contains("deleted"));
     Kubectl.Result gone = kubectl.run("get", "etcd", "demo");
     assertNotEquals(0, gone.exitCode());
