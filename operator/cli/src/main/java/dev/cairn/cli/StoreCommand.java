@@ -486,16 +486,22 @@ final class StoreCommand implements Runnable {
   @Command(name = "archive-remove", mixinStandardHelpOptions = true,
       description = {"Remove one archive/ID/ folder (what a restore to an older point set aside). Without --yes it"
           + " only prints what it would remove. An archive whose restore is still moving snapshots into it is"
-          + " refused. Nothing else ever removes an archive."},
+          + " refused, and so is one whose restore record is missing or unreadable unless --force is given."
+          + " Nothing else ever removes an archive."},
       exitCodeListHeading = "%nExit codes:%n",
       exitCodeList = {"0:removed", "1:not removed: no --yes, no such archive, or its restore is unfinished",
-          "2:bad flags, or the store unavailable"})
+          "2:bad flags, the store unavailable, or not removed because its record is missing or unreadable"
+              + " (cannot tell whether its restore finished; --force removes it)"})
   static final class ArchiveRemoveCommand extends Sub {
     @Parameters(index = "0", paramLabel = "ID", description = "The archive id, as cairn store list --archive prints it.")
     String id;
 
     @Option(names = "--yes", description = "Really remove it.")
     boolean yes;
+
+    @Option(names = "--force", description = "Remove it even when its restore record is missing or unreadable"
+        + " (nothing then says whether its restore finished; check its files first).")
+    boolean force;
 
     @Override
     String label() {
@@ -510,7 +516,13 @@ final class StoreCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
       StoreInspector inspector = new StoreInspector(store);
-      StoreInspector.Removal plan = inspector.planArchiveRemoval(id);
+      StoreInspector.Removal plan;
+      try {
+        plan = inspector.planArchiveRemoval(id, force);
+      } catch (StoreInspector.RecordUnknown e) {
+        err.println("cairn store archive-remove: " + e.getMessage());
+        return 2;
+      }
       StoreInspector.Archive a = plan.archive();
       TimelineArchiver.Record r = a.record();
       String what = "archive " + id + " in " + store.describe() + ": " + a.files().size() + " file(s), " + a.bytes()
@@ -528,7 +540,14 @@ final class StoreCommand implements Runnable {
         err.println("cairn store archive-remove: nothing removed; run again with --yes to remove these files");
         return 1;
       }
-      StoreInspector.Removal done = inspector.removeArchive(id);
+      StoreInspector.Removal done;
+      try {
+        done = inspector.removeArchive(id, force);
+      } catch (StoreInspector.RecordUnknown e) {
+        // The record went unreadable between the plan and now: still refuse.
+        err.println("cairn store archive-remove: " + e.getMessage());
+        return 2;
+      }
       for (String n : done.removed()) {
         out.println("removed " + BackupStore.ARCHIVE_DIR + "/" + id + "/" + n);
       }

@@ -261,6 +261,24 @@ class StoreCommandIT {
           noSuch.describe());
       assertEquals(2, cairn(dir, "store", "archive-remove", "../x", "--store=" + store).code());
 
+      // An archive without a record: nothing says whether its restore finished, so --yes alone keeps it.
+      try (S3Store s = s3Store(s3, bucket)) {
+        s.archiveCopy(full, "no-record");
+      }
+      SnapshotCommandIT.Run unknown = cairn(dir, "store", "archive-remove", "no-record", "--yes", "--store=" + store);
+      assertEquals(2, unknown.code(), unknown.describe());
+      assertTrue(unknown.err().contains("cannot tell whether its restore finished") && unknown.err().contains("--force"),
+          unknown.describe());
+      try (S3Store s = s3Store(s3, bucket)) {
+        assertEquals(1, s.listArchived("no-record").size(), "an archive without a record is kept without --force");
+      }
+      SnapshotCommandIT.Run forced = cairn(dir, "store", "archive-remove", "no-record", "--yes", "--force",
+          "--store=" + store);
+      assertEquals(0, forced.code(), forced.describe());
+      try (S3Store s = s3Store(s3, bucket)) {
+        assertEquals(List.of(), s.listArchived("no-record"), "--force removes it");
+      }
+
     }
   }
 

@@ -49,8 +49,18 @@ public final class StoreInspector {
   }
 
   /** A request that cannot be met as asked (an unknown name, an archive that must stay): the message says why. */
-  public static final class Refused extends Exception {
+  public static class Refused extends Exception {
     public Refused(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * An archive whose restore record is missing or unreadable: nothing says whether its restore finished,
+   * so its files may be the only copies of snapshots gone from the live store. Only an explicit force removes it.
+   */
+  public static final class RecordUnknown extends Refused {
+    public RecordUnknown(String message) {
       super(message);
     }
   }
@@ -293,8 +303,11 @@ public final class StoreInspector {
    * snapshots into it (those files may then be the only copies of snapshots already gone from the
    * live store). Returns what would be removed, and a warning when the record is the newest restore
    * whose timeline has no full snapshot of its own yet.
+   *
+   * @param force remove it even when its record is missing or unreadable (refused with
+   *     {@link RecordUnknown} otherwise)
    */
-  public Removal planArchiveRemoval(String id) throws IOException, Refused {
+  public Removal planArchiveRemoval(String id, boolean force) throws IOException, Refused {
     Archive a = archive(id);
     if (a.files().isEmpty()) {
       List<String> ids = store.listArchives();
@@ -307,6 +320,13 @@ public final class StoreInspector {
           + a.record().startedAt() + "): its files may be the only copies of snapshots already removed from the"
           + " live store. Finish that restore first (run the same cairn restore again with --new-timeline"
           + " --restore-id " + id + ", or let the Restore task finish), then remove the archive");
+    }
+    if (a.record() == null && !force) {
+      // Without a readable record an unfinished restore looks the same as a finished one; keeping
+      // the folder is the only choice that cannot lose the sole copy of a snapshot.
+      throw new RecordUnknown("archive " + id + " cannot be removed: cannot tell whether its restore finished, as "
+          + a.recordProblem() + ". Its files may be the only copies of snapshots already removed from the live"
+          + " store. Check them (cairn store list --archive), then remove it with --force if they are not needed");
     }
     String warning = null;
     Optional<TimelineArchiver.Record> newest = TimelineArchiver.newestRecord(store);
@@ -326,8 +346,8 @@ public final class StoreInspector {
    * Removes an archive folder after {@link #planArchiveRemoval} allowed it: the snapshots first, the
    * record last, so an interrupted removal still leaves the record that explains the folder.
    */
-  public Removal removeArchive(String id) throws IOException, Refused {
-    Removal plan = planArchiveRemoval(id);
+  public Removal removeArchive(String id, boolean force) throws IOException, Refused {
+    Removal plan = planArchiveRemoval(id, force);
     List<String> order = new ArrayList<>();
     for (StoredObject f : plan.archive().files()) {
       if (!f.name().equals(TimelineArchiver.RECORD)) {

@@ -46,17 +46,41 @@ class StoreInspectorTest {
     assertNull(done.recordProblem());
     assertTrue(all.get(2).recordProblem().contains("holds no record"), all.get(2).recordProblem());
 
-    StoreInspector.Refused busy = assertThrows(StoreInspector.Refused.class, () -> in.removeArchive("busy-1"));
+    StoreInspector.Refused busy = assertThrows(StoreInspector.Refused.class, () -> in.removeArchive("busy-1", false));
     assertTrue(busy.getMessage().contains("still archiving"), busy.getMessage());
     assertEquals(2, store.listArchived("busy-1").size(), "an unfinished archive is kept");
-    StoreInspector.Refused none = assertThrows(StoreInspector.Refused.class, () -> in.removeArchive("nope"));
+    StoreInspector.Refused none = assertThrows(StoreInspector.Refused.class, () -> in.removeArchive("nope", false));
     assertTrue(none.getMessage().contains("busy-1, done-1, foreign"), none.getMessage());
 
-    StoreInspector.Removal r = in.removeArchive("done-1");
+    StoreInspector.Removal r = in.removeArchive("done-1", false);
     assertEquals(List.of(obj, "restore.json"), r.removed(), "the record goes last");
     assertFalse(Files.exists(dir.resolve("archive").resolve("done-1")), "the folder goes with its last file");
     assertEquals(List.of("busy-1", "foreign"), store.listArchives());
-    assertEquals(List.of(obj), in.removeArchive("foreign").removed(), "an archive without a record may go");
+    StoreInspector.RecordUnknown noRecord =
+        assertThrows(StoreInspector.RecordUnknown.class, () -> in.removeArchive("foreign", false));
+    assertTrue(noRecord.getMessage().contains("cannot tell whether its restore finished"), noRecord.getMessage());
+    assertEquals(1, store.listArchived("foreign").size(), "an archive without a record is kept without force");
+    assertEquals(List.of(obj), in.removeArchive("foreign", true).removed(), "with force it goes");
     assertTrue(store.stat(obj).isPresent(), "the live object is untouched");
+  }
+
+  @Test
+  void keepsAnArchiveWhoseRecordCannotBeParsedUnlessForced() throws Exception {
+    LocalStore store = new LocalStore(dir);
+    String obj = "0000000000000000009-delta-0000000000000000008-20261121T090000000Z.delta";
+    store.put(obj, new ByteArrayInputStream(new byte[] {1, 2, 3}), 3, Map.of());
+    store.archiveCopy(obj, "torn-1");
+    store.putArchived("torn-1", "restore.json", "{\"formatVersion\":1,\"archive\":".getBytes(StandardCharsets.UTF_8));
+    StoreInspector in = new StoreInspector(store);
+
+    StoreInspector.Archive torn = in.archive("torn-1");
+    assertNull(torn.record());
+    assertTrue(torn.recordProblem().contains("cannot be read"), torn.recordProblem());
+    StoreInspector.RecordUnknown refused =
+        assertThrows(StoreInspector.RecordUnknown.class, () -> in.planArchiveRemoval("torn-1", false));
+    assertTrue(refused.getMessage().contains("cannot tell whether its restore finished")
+        && refused.getMessage().contains("--force"), refused.getMessage());
+    assertThrows(StoreInspector.RecordUnknown.class, () -> in.removeArchive("torn-1", false));
+    assertEquals(2, store.listArchived("torn-1").size(), "nothing is removed without force");
   }
 }
