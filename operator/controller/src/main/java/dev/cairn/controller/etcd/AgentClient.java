@@ -36,8 +36,26 @@ public interface AgentClient {
    * @param revision the newest revision in the member's data, -1 when there is none
    * @param etcdRunning whether the local etcd answered
    * @param dataDirPresent whether the member's data directory holds etcd data
+   * @param problem the agent's words when it could not read the data it found (an unreadable db), else null
    */
-  record MemberReport(String memberId, String clusterId, long revision, boolean etcdRunning, boolean dataDirPresent) {}
+  record MemberReport(String memberId, String clusterId, long revision, boolean etcdRunning, boolean dataDirPresent,
+      String problem) {
+
+    /** A report without a problem. */
+    public MemberReport(String memberId, String clusterId, long revision, boolean etcdRunning,
+        boolean dataDirPresent) {
+      this(memberId, clusterId, revision, etcdRunning, dataDirPresent, null);
+    }
+
+    /**
+     * Whether the data the member holds is unknown although the agent answered: a data directory
+     * without a revision, or a problem reading it. Such a member may hold the newest writes; counting
+     * it as empty would let a recovery delete its volume.
+     */
+    public boolean dataUnknown() {
+      return problem != null || dataDirPresent && revision < 0;
+    }
+  }
 
   /**
    * {@code GET /member/status}: the member report. An agent that cannot be reached or answers

@@ -77,7 +77,8 @@ public final class HttpAgentClient implements AgentClient {
       }
       return new MemberReport(n.hasNonNull("memberID") ? n.get("memberID").asText() : null,
           n.hasNonNull("clusterID") ? n.get("clusterID").asText() : null, n.path("revision").asLong(-1),
-          n.path("etcdRunning").asBoolean(false), n.path("dataDirPresent").asBoolean(false));
+          n.path("etcdRunning").asBoolean(false), n.path("dataDirPresent").asBoolean(false),
+          n.hasNonNull("problem") ? n.get("problem").asText() : null);
     } catch (IOException | RuntimeException e) {
       throw new AgentException("the agent at " + target + " answered the member status with unreadable JSON: "
           + abbreviate(resp.body()), e);

@@ -10,8 +10,9 @@ import java.util.OptionalLong;
  * restarted alone with force-new-cluster, when it is at least as new as the newest backup; otherwise
  * member 0 restored from the store. Only members whose report shows etcd data of this cluster count.
  *
- * <p>A member that could not be asked (its pod or volume exists, its agent did not answer) is
- * unknown, not empty: it may hold the newest writes, and choosing without it would delete them with
+ * <p>A member that could not be asked (its pod or volume exists, its agent did not answer), or whose
+ * agent answered that it cannot read the data it found (a problem, or a data directory without a
+ * revision), is unknown, not empty: it may hold the newest writes, and choosing without it would delete them with
  * its volume. While any member is unknown the choice is {@link Action#WAIT}, unless the task allows
  * unknown members, which then count as holding no data. Pure, so the choice is tested over tables.
  */
@@ -48,13 +49,25 @@ public final class RecoverySource {
           && (clusterId == null || report.clusterId() == null || clusterId.equalsIgnoreCase(report.clusterId()));
     }
 
+    /** No answer from a member that may hold data, or an answer that cannot tell what data it holds. */
     boolean unknown() {
-      return report == null && mayHoldData;
+      return report == null ? mayHoldData : report.dataUnknown();
+    }
+
+    /** Why this member is unknown: the error, or the agent's problem with the data it found. */
+    String why() {
+      if (report == null) {
+        return error;
+      }
+      return report.problem() != null ? report.problem() : "its data directory exists but shows no revision";
     }
 
     String describe(String clusterId) {
       if (report == null) {
         return member + (mayHoldData ? ": unknown, no answer (" + error + ")" : ": " + error + " (holds nothing)");
+      }
+      if (report.dataUnknown()) {
+        return member + ": unknown, the agent answered but cannot tell what data the member holds (" + why() + ")";
       }
       String s = member + ": revision " + report.revision() + ", etcd " + (report.etcdRunning() ? "running" : "stopped")
           + ", data dir " + (report.dataDirPresent() ? "present" : "absent")
@@ -105,10 +118,10 @@ public final class RecoverySource {
     String members = describe(survivors, clusterId);
     List<Survivor> unknown = survivors.stream().filter(Survivor::unknown).toList();
     if (!unknown.isEmpty() && !allowUnknown) {
-      List<String> names = unknown.stream().map(s -> s.member() + " (" + s.error() + ")").toList();
+      List<String> names = unknown.stream().map(s -> s.member() + " (" + s.why() + ")").toList();
       return new Decision(Action.WAIT, -1, -1, storeRevision, "Cannot choose a source yet: " + String.join(", ", names)
           + (unknown.size() == 1 ? " exists but could not be asked" : " exist but could not be asked")
-          + " what data " + (unknown.size() == 1 ? "it holds" : "they hold") + ", and an unasked member may hold"
+          + " (or could not tell) what data " + (unknown.size() == 1 ? "it holds" : "they hold") + ", and an unasked member may hold"
           + " the newest writes. Members: " + members + ".");
     }
     String counted = unknown.isEmpty() ? "" : " Counted as holding no data (spec.recoverQuorum.allowUnknownMembers): "

@@ -31,6 +31,8 @@ class AgentContractTest {
   /** What GET /initialization/directive answers: status code and body. */
   private volatile int directiveStatus = 404;
   private volatile String directiveBody = "{\"error\":\"no directive\"}";
+  private volatile String memberStatusBody = "{\"memberID\":\"8e9e05c52164694d\",\"clusterID\":\"cdf818194e3a8c32\","
+      + "\"revision\":48213,\"etcdRunning\":false,\"dataDirPresent\":true}";
 
   @BeforeEach
   void start() throws Exception {
@@ -41,8 +43,7 @@ class AgentContractTest {
       int code = 200;
       String body = "";
       switch (path) {
-        case "/member/status" -> body = "{\"memberID\":\"8e9e05c52164694d\",\"clusterID\":\"cdf818194e3a8c32\","
-            + "\"revision\":48213,\"etcdRunning\":false,\"dataDirPresent\":true}";
+        case "/member/status" -> body = memberStatusBody;
         case "/snapshot/full" -> body = "{\"object\":\"0000000000000048213-full-0000000000000000000-20250101T060000000Z.db\","
             + "\"endRevision\":48213,\"createdAt\":\"2025-01-01T06:00:00Z\"}";
         case "/snapshot/delta" -> {
@@ -93,6 +94,19 @@ class AgentContractTest {
     c.snapshot(target(), true, true, Duration.ofSeconds(5));
     assertEquals(List.of("GET /member/status", "POST /snapshot/full", "POST /snapshot/delta", "POST /snapshot/delta",
         "POST /snapshot/full?final=true"), requests);
+  }
+
+  /** The agent's MemberReport JSON for a db it cannot read: the problem is carried, the data unknown. */
+  @Test
+  void memberStatusWithAnUnreadableDb() throws Exception {
+    memberStatusBody = "{\"memberID\":null,\"clusterID\":null,\"etcdRunning\":false,"
+        + "\"etcdProblem\":\"connection refused\",\"dataDirPresent\":true,"
+        + "\"problem\":\"the db /data/member/snap/db is unreadable: bad magic\",\"revision\":-1}";
+    AgentClient.MemberReport r = new HttpAgentClient(Duration.ofSeconds(2)).memberStatus(target(),
+        Duration.ofSeconds(5));
+    assertEquals("the db /data/member/snap/db is unreadable: bad magic", r.problem());
+    assertTrue(r.dataUnknown(), r.toString());
+    assertFalse(new AgentClient.MemberReport(null, null, -1, false, false).dataUnknown(), "no data dir: empty");
   }
 
   /** The agent's DirectiveFile JSON as InitHttp serves it, and its 404s told apart. */

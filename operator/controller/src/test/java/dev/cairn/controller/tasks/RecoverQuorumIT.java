@@ -257,9 +257,10 @@ class RecoverQuorumIT {
       w.awaitEtcdReady("auto");
       String clusterId = w.etcd("auto").getStatus().getClusterID();
       w.agents.reports.put("auto-0", new MemberReport("a0", clusterId, 50, true, true));
-      // Their data is unreadable: the agents answer at once, with no revision.
-      w.agents.reports.put("auto-1", new MemberReport(null, null, -1, false, true));
-      w.agents.reports.put("auto-2", new MemberReport(null, null, -1, false, true));
+      // Their volumes hold no data: the agents answer at once, with no revision. (An unreadable data
+      // directory would make them unknown and the task would wait: see RecoverySourceTest.)
+      w.agents.reports.put("auto-1", new MemberReport(null, null, -1, false, false));
+      w.agents.reports.put("auto-2", new MemberReport(null, null, -1, false, false));
       loseQuorum(w, "auto");
       await("an automatic RecoverQuorum task", () -> automatic(w).size() == 1);
       EtcdOpsTask t = automatic(w).get(0);

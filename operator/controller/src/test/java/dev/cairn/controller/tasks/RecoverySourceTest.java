@@ -20,7 +20,8 @@ class RecoverySourceTest {
   /**
    * One row: each member's report ("-" no answer though its pod or volume exists, "0" neither pod nor
    * volume, "empty" no data, "r120" revision 120 stopped, "R120" revision 120 running, "x120" another
-   * cluster's data), the store's newest end revision (null: no backups), whether unknown members are
+   * cluster's data, "bad" a data directory the agent cannot read (its problem), "norev" a data directory
+   * without a revision), the store's newest end revision (null: no backups), whether unknown members are
    * allowed, then the expected action, first member and compared revisions.
    */
   private record Row(String members, Long store, boolean allowUnknown, Action action, int ordinal,
@@ -63,12 +64,20 @@ class RecoverySourceTest {
       row("- - -", null, Action.WAIT, -1, -1),
       row("- 0 0", 0L, Action.WAIT, -1, -1),
       row("x900 empty -", 100L, Action.WAIT, -1, -1),
+      // An agent that answers but cannot read the data it found does not know what the member holds:
+      // unknown as well, never empty (counting it empty would let its volume be deleted).
+      row("r90 bad empty", 100L, Action.WAIT, -1, -1),
+      row("R500 bad 0", null, Action.WAIT, -1, -1),
+      row("r90 norev empty", 100L, Action.WAIT, -1, -1),
+      row("bad bad bad", 0L, Action.WAIT, -1, -1),
       // Allowed: unknown members count as holding no data.
       allowing("r90 - empty", 100L, Action.RESTORE_FROM_STORE, 0, 90),
       allowing("R500 - -", 100L, Action.FORCE_NEW_CLUSTER, 0, 500),
       allowing("- r120 -", 100L, Action.FORCE_NEW_CLUSTER, 1, 120),
       allowing("- - -", 100L, Action.RESTORE_FROM_STORE, 0, -1),
       allowing("- - -", null, Action.NONE, -1, -1),
+      allowing("R500 bad empty", 100L, Action.FORCE_NEW_CLUSTER, 0, 500),
+      allowing("bad norev -", 100L, Action.RESTORE_FROM_STORE, 0, -1),
       // Allowing changes nothing when every member answered.
       allowing("R120 r90 0", null, Action.FORCE_NEW_CLUSTER, 0, 120));
 
@@ -95,9 +104,11 @@ class RecoverySourceTest {
         assertTrue(d.reason().contains("revision " + row.store()), d.reason());
       }
       for (int i = 0; i < cells.length; i++) {
-        if (cells[i].equals("-")) {
+        if (cells[i].equals("-") || cells[i].equals("bad") || cells[i].equals("norev")) {
           // Each unknown member is named with its error: as the reason to wait, or as counted empty.
-          String named = row.allowUnknown() ? "etcd-" + i : "etcd-" + i + " (connection refused)";
+          String error = cells[i].equals("-") ? "connection refused" : cells[i].equals("bad") ? "the db /var/lib"
+              : "its data directory exists";
+          String named = row.allowUnknown() ? "etcd-" + i : "etcd-" + i + " (" + error;
           assertTrue(d.reason().contains(named), d.reason());
           assertTrue(d.reason().contains(row.allowUnknown() ? "allowUnknownMembers" : "could not be asked"),
               d.reason());
@@ -116,6 +127,13 @@ class RecoverySourceTest {
     }
     if (cell.equals("empty")) {
       return Survivor.answered(i, member, new MemberReport(null, null, -1, false, false));
+    }
+    if (cell.equals("bad")) {
+      return Survivor.answered(i, member, new MemberReport(null, null, -1, false, true,
+          "the db /var/lib/etcd/member/snap/db is unreadable: bad magic"));
+    }
+    if (cell.equals("norev")) {
+      return Survivor.answered(i, member, new MemberReport(null, null, -1, false, true));
     }
     long rev = Long.parseLong(cell.substring(1));
     String cluster = cell.charAt(0) == 'x' ? "0ther" : CLUSTER;
