@@ -220,9 +220,16 @@ public final class TimelineArchiver {
         count++;
       }
       SnapshotCatalog after = SnapshotCatalog.of(store.listAll());
-      if (after.newestEndRevision() > r) {
+      // An old member still running uploads its object first and its metadata later: an object above R
+      // without metadata yet is a snapshot about to become trusted on the abandoned timeline.
+      Optional<String> uploading = after.untrustedObjects().stream().map(StoredObject::name)
+          .filter(n -> SnapshotName.parseObject(n).map(sn -> endOf(sn.baseName()) > r).orElse(false))
+          .findFirst();
+      if (after.newestEndRevision() > r || uploading.isPresent()) {
         throw new RestoreException(RestoreException.Reason.STORE, "after archiving, " + store.describe()
-            + " still lists a snapshot above revision " + r + " (another agent is still uploading?); stop every"
+            + " still lists a snapshot above revision " + r
+            + uploading.map(n -> " (" + n + ", uploaded without its metadata yet)").orElse("")
+            + " (another agent is still uploading?); stop every"
             + " member of the old cluster and run the restore again with the same id (" + archiveId + ")");
       }
       String newestFull = after.newestFull().map(f -> f.object().name()).orElse(null);

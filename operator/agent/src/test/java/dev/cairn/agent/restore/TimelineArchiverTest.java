@@ -1,0 +1,81 @@
+package dev.cairn.agent.restore;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cairn.agent.snapshot.SnapshotCatalog;
+import dev.cairn.agent.store.BackupStore;
+import dev.cairn.agent.store.LocalStore;
+import java.io.ByteArrayInputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The archiving step on a directory store, with names only (no etcd): what it moves and what it refuses. */
+class TimelineArchiverTest {
+
+  private static final String FULL = "0000000000000000010-full-0000000000000000000-20261121T090000000Z.db.gz";
+  private static final String DELTA = "0000000000000000020-delta-0000000000000000010-20261121T090100000Z.delta";
+  private static final String LATE = "0000000000000000030-delta-0000000000000000020-20261121T090200000Z.delta";
+
+  @TempDir Path dir;
+
+  private static void put(BackupStore s, String name) throws Exception {
+    s.put(name, new ByteArrayInputStream(new byte[] {1}), 1, Map.of());
+  }
+
+  private static String meta(String object) {
+    return object.substring(0, object.indexOf('.')) + ".meta.json";
+  }
+
+  /** The store, except that the first removal lets an old leader upload {@code upload} (object only). */
+  private static BackupStore oldLeaderUploadsDuringArchiving(LocalStore local, String upload) {
+    AtomicBoolean uploaded = new AtomicBoolean();
+    return (BackupStore) Proxy.newProxyInstance(BackupStore.class.getClassLoader(), new Class<?>[] {BackupStore.class},
+        (proxy, m, args) -> {
+          try {
+            Object res = m.invoke(local, args);
+            if (m.getName().equals("delete") && uploaded.compareAndSet(false, true)) {
+              put(local, upload);
+            }
+            return res;
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
+  @Test
+  void failsWhenAnObjectAboveTheRevisionArrivesWithoutMetadataDuringArchiving() throws Exception {
+    LocalStore local = new LocalStore(dir);
+    for (String n : List.of(FULL, meta(FULL), DELTA, meta(DELTA))) {
+      put(local, n);
+    }
+    SnapshotCatalog cat = SnapshotCatalog.of(local.listAll());
+    SnapshotCatalog.Entry full = cat.newestFull().orElseThrow();
+    RestorePlan plan = new RestorePlan(new RestoreTarget.Snapshot(FULL), full, List.of(), 10);
+    BackupStore store = oldLeaderUploadsDuringArchiving(local, LATE);
+
+    RestoreException e = assertThrows(RestoreException.class,
+        () -> new TimelineArchiver(store, null, dir.resolve("scratch"), Clock.systemUTC()).archive("r-1", plan));
+    assertEquals(RestoreException.Reason.STORE, e.reason());
+    assertTrue(e.getMessage().contains(LATE) && e.getMessage().contains("run the restore again"), e.getMessage());
+    assertFalse(TimelineArchiver.readRecord(local, "r-1").orElseThrow().done(), "the record is not marked done");
+
+    // With the old leader stopped, the same restore again moves the late object aside and finishes.
+    TimelineArchiver.Record rec =
+        new TimelineArchiver(local, null, dir.resolve("scratch"), Clock.systemUTC()).archive("r-1", plan);
+    assertTrue(rec.done());
+    assertTrue(rec.moved().contains(LATE), rec.moved().toString());
+    assertFalse(local.stat(LATE).isPresent());
+    assertEquals(10, SnapshotCatalog.of(local.listAll()).newestEndRevision());
+  }
+}
