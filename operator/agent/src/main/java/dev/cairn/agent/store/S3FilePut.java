@@ -65,18 +65,42 @@ final class S3FilePut {
     this.credentials = credentials;
   }
 
-  /** The URL of {@code key}: path style ({@code endpoint/bucket/key}) or virtual-host style. */
+  /**
+   * The URL of {@code key}: path style ({@code endpoint/bucket/key}) or virtual-host style, chosen as
+   * the MinIO client (which does every other request) chooses, so that both address the same bucket.
+   */
   HttpUrl url(String key) {
     HttpUrl base = HttpUrl.get(config.endpointOrDefault().toString());
     HttpUrl.Builder b = base.newBuilder().encodedPath("/");
-    // Dotted bucket names do not fit a TLS wildcard certificate as a host label; MinIO uses path
-    // style for them too.
-    if (config.pathStyle() || config.bucket().contains(".")) {
-      b.addEncodedPathSegment(S3Escaper.encode(config.bucket()));
-    } else {
+    if (virtualHostStyle(base, config.bucket(), config.pathStyle())) {
       b.host(config.bucket() + "." + base.host());
+    } else {
+      b.addEncodedPathSegment(S3Escaper.encode(config.bucket()));
     }
     return b.addEncodedPathSegments(S3Escaper.encodePath(key)).build();
+  }
+
+  /**
+   * MinIO 8.6's rule (MinioAsyncClient.Builder.setBaseUrl and S3Base.buildUrl): virtual-host style
+   * only for Amazon S3 and Aliyun OSS endpoints unless path style is forced; any other endpoint
+   * (MinIO, Ceph, S3Proxy, an in-cluster service name) is addressed path style whatever pathStyle
+   * says, since {@code bucket.minio.ns.svc} would not resolve. A dotted bucket over HTTPS is path
+   * style too: it does not fit a TLS wildcard certificate as a host label.
+   */
+  static boolean virtualHostStyle(HttpUrl endpoint, String bucket, boolean pathStyle) {
+    if (pathStyle || bucket.contains(".") && endpoint.isHttps()) {
+      return false;
+    }
+    String host = endpoint.host();
+    return isAwsS3Host(host) || host.endsWith("aliyuncs.com");
+  }
+
+  /** Whether MinIO takes {@code host} for an Amazon S3 endpoint (an ELB name is not one). */
+  private static boolean isAwsS3Host(String host) {
+    return HttpUtils.HOSTNAME_REGEX.matcher(host).find()
+        && !HttpUtils.AWS_ELB_ENDPOINT_REGEX.matcher(host).find()
+        && HttpUtils.AWS_ENDPOINT_REGEX.matcher(host).find()
+        && HttpUtils.AWS_S3_ENDPOINT_REGEX.matcher(host).find();
   }
 
   /**

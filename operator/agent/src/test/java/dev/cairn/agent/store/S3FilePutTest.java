@@ -28,6 +28,30 @@ class S3FilePutTest {
   }
 
   @Test
+  void anEndpointOtherThanAwsOrAliyunIsAddressedPathStyleEvenWithoutPathStyle() {
+    // forcePathStyle: false with an in-cluster MinIO: bucket.minio.ns.svc would not resolve.
+    assertEquals("http://minio.ns.svc:9000/backups/p/x.db",
+        put("backups", URI.create("http://minio.ns.svc:9000"), false).url("p/x.db").toString());
+    assertEquals("https://ceph.example.com/backups/p/x.db",
+        put("backups", URI.create("https://ceph.example.com"), false).url("p/x.db").toString());
+    assertEquals("http://127.0.0.1:9000/backups/p/x.db",
+        put("backups", URI.create("http://127.0.0.1:9000"), false).url("p/x.db").toString());
+  }
+
+  @Test
+  void awsAndAliyunEndpointsGiveVirtualHostStyleAsMinioDoes() {
+    assertEquals("https://backups.s3.us-east-2.amazonaws.com/p/x.db",
+        put("backups", URI.create("https://s3.us-east-2.amazonaws.com"), false).url("p/x.db").toString());
+    assertEquals("https://backups.oss-cn-hangzhou.aliyuncs.com/p/x.db",
+        put("backups", URI.create("https://oss-cn-hangzhou.aliyuncs.com"), false).url("p/x.db").toString());
+    assertEquals("https://s3.us-east-2.amazonaws.com/backups/p/x.db",
+        put("backups", URI.create("https://s3.us-east-2.amazonaws.com"), true).url("p/x.db").toString());
+    // A dotted bucket goes in the host only over plain HTTP, where no certificate has to match.
+    assertEquals("http://my.backups.s3.us-east-2.amazonaws.com/p/x.db",
+        put("my.backups", URI.create("http://s3.us-east-2.amazonaws.com"), false).url("p/x.db").toString());
+  }
+
+  @Test
   void keysAreEncodedAsS3SignsThem() {
     assertEquals("http://h:1/b/a%20b/c%2Bd~e.db", put("b", URI.create("http://h:1"), true).url("a b/c+d~e.db").toString());
   }
