@@ -149,7 +149,15 @@ public final class TimelineArchiver {
     List<String> ids = store.listArchives();
     Record best = null;
     for (String id : ids) {
-      Optional<Record> r = readRecord(store, id);
+      Optional<Record> r;
+      try {
+        r = readRecord(store, id);
+      } catch (UnreadableRecord e) {
+        // One torn or hand-edited record must not stop every other archive (and the new timeline's
+        // base) from being found; archive-remove still refuses that folder on its own.
+        LOG.warn("skipping {}: {}", BackupStore.ARCHIVE_DIR + "/" + id + "/" + RECORD, e.getMessage());
+        continue;
+      }
       if (r.isPresent() && (best == null || r.get().startedAt().isAfter(best.startedAt()))) {
         best = r.get();
       }
@@ -163,8 +171,23 @@ public final class TimelineArchiver {
     if (!present) {
       return Optional.empty();
     }
+    byte[] raw;
     try (InputStream in = store.getArchived(id, RECORD)) {
-      return Optional.of(Record.fromJson(in.readAllBytes()));
+      raw = in.readAllBytes();
+    }
+    try {
+      return Optional.of(Record.fromJson(raw));
+    } catch (IOException | RuntimeException e) {
+      throw new UnreadableRecord("the record " + BackupStore.ARCHIVE_DIR + "/" + id + "/" + RECORD + " in "
+          + store.describe() + " cannot be parsed (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")",
+          e);
+    }
+  }
+
+  /** A record that was read from the store but does not parse (the store itself answered). */
+  public static final class UnreadableRecord extends IOException {
+    UnreadableRecord(String message, Throwable cause) {
+      super(message, cause);
     }
   }
 

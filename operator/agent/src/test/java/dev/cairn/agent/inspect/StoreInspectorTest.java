@@ -82,5 +82,7 @@ class StoreInspectorTest {
         && refused.getMessage().contains("--force"), refused.getMessage());
     assertThrows(StoreInspector.RecordUnknown.class, () -> in.removeArchive("torn-1", false));
     assertEquals(2, store.listArchived("torn-1").size(), "nothing is removed without force");
+    assertEquals(List.of(obj, "restore.json"), in.removeArchive("torn-1", true).removed());
+    assertEquals(List.of(), store.listArchives());
   }
 }

@@ -54,6 +54,27 @@ class TimelineArchiverTest {
   }
 
   @Test
+  void theNewestRecordSkipsAnUnparseableOne() throws Exception {
+    LocalStore store = new LocalStore(dir);
+    put(store, FULL);
+    store.archiveCopy(FULL, "good");
+    store.putArchived("good", TimelineArchiver.RECORD, ("{\"formatVersion\":1,\"archive\":\"good\",\"revision\":10,"
+        + "\"target\":\"revision 10\",\"state\":\"done\",\"startedAt\":\"2026-11-21T09:00:00Z\",\"moved\":[]}")
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    store.archiveCopy(FULL, "torn");
+    store.putArchived("torn", TimelineArchiver.RECORD, "{\"formatVersion\":1,".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    store.archiveCopy(FULL, "bad-date");
+    store.putArchived("bad-date", TimelineArchiver.RECORD, "{\"formatVersion\":1,\"startedAt\":\"yesterday\"}"
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+    assertEquals("good", TimelineArchiver.newestRecord(store).orElseThrow().archive());
+    TimelineArchiver.UnreadableRecord torn =
+        assertThrows(TimelineArchiver.UnreadableRecord.class, () -> TimelineArchiver.readRecord(store, "torn"));
+    assertTrue(torn.getMessage().contains("archive/torn/restore.json"), torn.getMessage());
+    assertThrows(TimelineArchiver.UnreadableRecord.class, () -> TimelineArchiver.readRecord(store, "bad-date"));
+  }
+
+  @Test
   void failsWhenAnObjectAboveTheRevisionArrivesWithoutMetadataDuringArchiving() throws Exception {
     LocalStore local = new LocalStore(dir);
     for (String n : List.of(FULL, meta(FULL), DELTA, meta(DELTA))) {
