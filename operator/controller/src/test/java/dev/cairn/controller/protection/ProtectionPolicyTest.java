@@ -263,7 +263,15 @@ class ProtectionPolicyTest {
       assertEquals("Fail", p.policy.path("spec").path("failurePolicy").asText(), name);
       assertEquals("[\"Deny\"]", p.binding.path("spec").path("validationActions").toString(), name);
       JsonNode ref = p.binding.path("spec").path("paramRef");
-      assertEquals("Deny", ref.path("parameterNotFoundAction").asText(), name);
+      // The main policy fails closed without its parameters: its object selector keeps that to cairn's
+      // objects. The scale policy matches every StatefulSet's scale, and parameters are resolved before
+      // match conditions: failing closed there would block scaling cluster-wide.
+      assertEquals(name.equals(MAIN) ? "Deny" : "Allow", ref.path("parameterNotFoundAction").asText(), name);
+      if (name.equals(MAIN)) {
+        JsonNode selector = p.policy.path("spec").path("matchConstraints").path("objectSelector");
+        assertEquals("cairn", selector.path("matchLabels").path("app.kubernetes.io/managed-by").asText(),
+            "the policy that fails closed must select only cairn's objects: " + selector);
+      }
       assertEquals(p.params.path("metadata").path("name").asText(), ref.path("name").asText(), name);
       assertEquals(p.params.path("metadata").path("namespace").asText(), ref.path("namespace").asText(), name);
       assertEquals("ConfigMap", p.policy.path("spec").path("paramKind").path("kind").asText(), name);
