@@ -59,6 +59,15 @@ public final class DeltaCapture implements AutoCloseable {
     void watchHealthy();
   }
 
+  /** Writes one segment file; a seam so unit tests can make the scratch disk fail. */
+  @FunctionalInterface
+  interface SegmentWriter {
+    void write(OutputStream out, long start, long end, long count, byte[] records, int length) throws IOException;
+  }
+
+  /** The longest a failed automatic cut holds the next one back (shorter when the period is). */
+  static final Duration CUT_RETRY_LIMIT = Duration.ofSeconds(5);
+
   private final Client client;
   private final Path scratch;
   private final long memoryLimit;
@@ -85,6 +94,9 @@ public final class DeltaCapture implements AutoCloseable {
   private long segmentEnd;
   private Instant firstEventAt;
   private boolean inError;
+  private SegmentWriter segmentWriter = DeltaFormat::write;
+  private Duration cutRetryDelay = CUT_RETRY_LIMIT;
+  private Instant cutRetryAt; // after a failed cut, automatic cuts wait until then
 
   public DeltaCapture(
       Client client, Path scratch, long memoryLimit, SegmentSink sink, Listener listener, Clock clock,
@@ -157,26 +169,42 @@ public final class DeltaCapture implements AutoCloseable {
             case DELETE -> DeltaEvent.Type.DELETE;
             default -> throw new IllegalStateException("unknown watch event type " + e.getEventType() + " at " + rev);
           };
-      DeltaEvent ev =
-          new DeltaEvent(type, kv.getKey().getBytes(), kv.getValue().getBytes(), kv.getCreateRevision(), rev,
-              kv.getVersion(), kv.getLease());
-      try {
-        DeltaFormat.encodeEvent(recordsOut, ev);
-      } catch (IOException impossible) {
-        throw new IllegalStateException(impossible);
-      }
-      if (eventCount == 0) {
-        firstEventAt = clock.instant();
-      }
-      eventCount++;
-      segmentEnd = rev;
+      hold(new DeltaEvent(type, kv.getKey().getBytes(), kv.getValue().getBytes(), kv.getCreateRevision(), rev,
+          kv.getVersion(), kv.getLease()));
       newest = Math.max(newest, rev);
     }
     // A watch response never splits a revision, so every revision up to the newest event is complete.
     lastRevision = newest;
-    if (records.size() >= memoryLimit) {
+    if (records.size() >= memoryLimit && !cutHeldBack()) {
       cutLocked();
     }
+  }
+
+  /**
+   * Buffers one event; the caller moves lastRevision once a revision is complete (package-private:
+   * unit tests feed events without etcd).
+   */
+  synchronized void hold(DeltaEvent ev) {
+    try {
+      DeltaFormat.encodeEvent(recordsOut, ev);
+    } catch (IOException impossible) {
+      throw new IllegalStateException(impossible);
+    }
+    if (eventCount == 0) {
+      firstEventAt = clock.instant();
+    }
+    eventCount++;
+    segmentEnd = ev.modRevision();
+  }
+
+  /** Test seam: replaces the segment file writer. */
+  synchronized void segmentWriter(SegmentWriter w) {
+    this.segmentWriter = w;
+  }
+
+  /** Whether a recent failed cut holds automatic cuts back (explicit cuts always try). */
+  private boolean cutHeldBack() {
+    return cutRetryAt != null && clock.instant().isBefore(cutRetryAt);
   }
 
   private void onError(long gen, Throwable t) {
@@ -230,7 +258,8 @@ public final class DeltaCapture implements AutoCloseable {
    * from commit to stored delta, whatever the timing of earlier cuts.
    */
   public synchronized Optional<DeltaSegment> cutIfDue(Duration maxAge) {
-    if (eventCount > 0 && !clock.instant().isBefore(firstEventAt.plus(maxAge))) {
+    cutRetryDelay = maxAge.compareTo(CUT_RETRY_LIMIT) < 0 ? maxAge : CUT_RETRY_LIMIT;
+    if (eventCount > 0 && !clock.instant().isBefore(firstEventAt.plus(maxAge)) && !cutHeldBack()) {
       return cutLocked();
     }
     return Optional.empty();
@@ -251,20 +280,33 @@ public final class DeltaCapture implements AutoCloseable {
       return Optional.empty();
     }
     DeltaSegment seg;
+    Path file = null;
     try {
       Files.createDirectories(scratch);
-      Path file = Files.createTempFile(scratch, String.format("delta-%019d-", segmentEnd), ".delta");
+      file = Files.createTempFile(scratch, String.format("delta-%019d-", segmentEnd), ".delta");
       try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
-        DeltaFormat.write(out, segmentStart, segmentEnd, eventCount, bufferArray(), records.size());
+        segmentWriter.write(out, segmentStart, segmentEnd, eventCount, bufferArray(), records.size());
       }
       seg = new DeltaSegment(segmentStart, segmentEnd, eventCount, file, firstEventAt);
     } catch (IOException e) {
       // Keep the events buffered; the next cut tries again. The memory limit is then exceeded, but
-      // nothing is lost, and the scratch disk problem shows in health and logs.
-      LOG.error("cannot write a delta segment to the scratch directory {}: {}", scratch, e.toString());
+      // nothing is lost, and the scratch disk problem shows in health and logs. The partial file
+      // goes (a full disk must not fill further), and automatic cuts wait a while instead of
+      // retrying at every timer tick.
+      if (file != null) {
+        try {
+          Files.deleteIfExists(file);
+        } catch (IOException | RuntimeException gone) {
+          LOG.warn("cannot delete the partial delta segment {}: {}", file, gone.toString());
+        }
+      }
+      cutRetryAt = clock.instant().plus(cutRetryDelay);
+      LOG.error("cannot write a delta segment to the scratch directory {} (next automatic try in {}): {}", scratch,
+          cutRetryDelay, e.toString());
       listener.watchError(e);
       return Optional.empty();
     }
+    cutRetryAt = null;
     segmentStart = segmentEnd + 1;
     resetBuffer();
     sink.accept(seg);
