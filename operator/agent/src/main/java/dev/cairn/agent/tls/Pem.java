@@ -39,13 +39,31 @@ public final class Pem {
         throw new IOException(source + " holds no certificate: expected PEM (BEGIN CERTIFICATE)");
       }
       return out;
-    } catch (CertificateException e) {
+    } catch (CertificateException | RuntimeException e) {
       throw new IOException(source + " is not a PEM certificate list: " + e.getMessage(), e);
     }
   }
 
   /** The private key in {@code pem}; {@code source} names it in errors (never the key itself). */
   public static PrivateKey privateKey(byte[] pem, String source) throws IOException {
+    try {
+      return parsePrivateKey(pem, source);
+    } catch (IOException e) {
+      // The PEM and DER readers do not know the file's name; every message should carry it.
+      if (e.getMessage() != null && e.getMessage().contains(source)) {
+        throw e;
+      }
+      throw new IOException(source + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      // A malformed body (bad base64, truncated DER) throws unchecked exceptions; callers keep their
+      // previous material only on IOException. Neither the message nor the cause goes along: they
+      // can quote bytes of the key.
+      throw new IOException(source + " is not a readable PEM private key (its body is not valid base64 DER: "
+          + e.getClass().getSimpleName() + "); write the whole unencrypted key again");
+    }
+  }
+
+  private static PrivateKey parsePrivateKey(byte[] pem, String source) throws IOException {
     String text = pem == null ? "" : new String(pem, StandardCharsets.US_ASCII);
     byte[] pkcs8;
     if (text.contains("-----BEGIN PRIVATE KEY-----")) {

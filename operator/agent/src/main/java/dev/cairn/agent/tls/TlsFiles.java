@@ -201,6 +201,18 @@ public final class TlsFiles {
   }
 
   private Material parse(byte[] cert, byte[] key, byte[] ca, long version) throws IOException {
+    try {
+      return parseChecked(cert, key, ca, version);
+    } catch (RuntimeException e) {
+      // Whatever a malformed file makes the JDK throw must reach keepOrThrow as an IOException, or
+      // the previous material is dropped (and a start dies with a raw stack trace). No message or
+      // cause: it could quote key bytes.
+      throw new IOException(this + " cannot be parsed (" + e.getClass().getSimpleName() + "); check that each"
+          + " file is complete PEM");
+    }
+  }
+
+  private Material parseChecked(byte[] cert, byte[] key, byte[] ca, long version) throws IOException {
     PrivateKey k = null;
     X509Certificate[] chain = null;
     if (cert != null) {

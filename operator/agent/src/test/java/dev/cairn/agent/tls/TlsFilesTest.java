@@ -119,4 +119,39 @@ class TlsFilesTest {
     IOException e = assertThrows(IOException.class, () -> TlsFiles.secretDir(dir));
     assertTrue(e.getMessage().contains("does not belong"), e.getMessage());
   }
+
+  private static final String BAD_BASE64_KEY =
+      "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMB=MGByqGSM49AgE\n-----END PRIVATE KEY-----\n";
+
+  @Test
+  void aKeyWhoseBodyDoesNotDecodeIsAnIoErrorNamingTheFileWithoutItsContent() {
+    IOException e = assertThrows(IOException.class,
+        () -> Pem.privateKey(BAD_BASE64_KEY.getBytes(StandardCharsets.US_ASCII), "/x/tls.key"));
+    assertTrue(e.getMessage().contains("/x/tls.key") && e.getMessage().contains("not a readable PEM private key"),
+        e.getMessage());
+    assertFalse(e.getMessage().contains("MIGH"), e.getMessage());
+    // Valid base64 of a truncated SEC1 structure: the DER reader runs off its end.
+    IOException sec1 = assertThrows(IOException.class, () -> Pem.privateKey(
+        "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n-----END EC PRIVATE KEY-----\n".getBytes(StandardCharsets.US_ASCII),
+        "/x/ec.key"));
+    assertTrue(sec1.getMessage().contains("/x/ec.key"), sec1.getMessage());
+  }
+
+  @Test
+  void aMalformedKeyWrittenLaterKeepsThePreviousMaterialAndFailsCleanlyAtStart() throws Exception {
+    TestCerts.Leaf l = leaf(KeyType.EC);
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("tls.crt"), l.certPem());
+    Files.writeString(dir.resolve("tls.key"), l.keyPem(KeyEncoding.PKCS8));
+    Files.writeString(dir.resolve("ca.crt"), CA.pem());
+    TlsFiles files = new TlsFiles(dir.resolve("tls.crt"), dir.resolve("tls.key"), dir.resolve("ca.crt"), Duration.ZERO);
+    TlsFiles.Material m = files.current();
+    Files.writeString(dir.resolve("tls.key"), BAD_BASE64_KEY);
+    assertTrue(files.current() == m, "a key that does not decode keeps the working pair");
+
+    TlsFiles fresh = new TlsFiles(dir.resolve("tls.crt"), dir.resolve("tls.key"), dir.resolve("ca.crt"), Duration.ZERO);
+    IOException e = assertThrows(IOException.class, fresh::current);
+    assertTrue(e.getMessage().contains("tls.key"), e.getMessage());
+    assertFalse(e.getMessage().contains("MIGH"), e.getMessage());
+  }
 }
