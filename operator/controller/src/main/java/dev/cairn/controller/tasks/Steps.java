@@ -83,6 +83,8 @@ final class Steps {
   private static final Duration ALL_READY = Duration.ofMinutes(30);
   private static final Duration AGENT_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration DEFAULT_UNKNOWN_WAIT = Duration.ofMinutes(2);
+  /** The longest spec.recoverQuorum.unknownMembersTimeout accepted; SelectSource's own timeout lies beyond it. */
+  static final Duration MAX_UNKNOWN_WAIT = Duration.ofHours(24);
 
   private Steps() {}
 
@@ -91,9 +93,10 @@ final class Steps {
       case RECOVER_QUORUM -> List.of(
           Step.of(CHECK_QUORUM_LOST, SHORT, Steps::checkQuorumLost),
           Step.of(SUSPEND_RECONCILE, SHORT, Steps::suspend),
-          // Bounded inside: by spec.recoverQuorum.unknownMembersTimeout while members cannot be asked,
-          // by SHORT while the store cannot be read.
-          Step.of(SELECT_SOURCE, Duration.ofHours(24), Steps::selectSource),
+          // Bounded inside: by spec.recoverQuorum.unknownMembersTimeout (at most MAX_UNKNOWN_WAIT) while
+          // members cannot be asked, by SHORT while the store cannot be read. The step's own timeout lies
+          // beyond both, so that it never cuts the wait short with a less precise message.
+          Step.of(SELECT_SOURCE, MAX_UNKNOWN_WAIT.plus(SHORT).plus(SHORT), Steps::selectSource),
           Step.of(SCALE_TO_ZERO, MEMBERS_GONE, Steps::scaleToZero),
           Step.of(PREPARE_MEMBERS, MEMBERS_GONE, Steps::prepareMembers),
           Step.of(START_MEMBER, MEMBER_READY, Steps::startMember),
@@ -174,6 +177,13 @@ final class Steps {
     RecoverQuorumConfig rq = run.task.getSpec().getRecoverQuorum() == null ? new RecoverQuorumConfig()
         : run.task.getSpec().getRecoverQuorum();
     boolean allowUnknown = Boolean.TRUE.equals(rq.getAllowUnknownMembers());
+    Duration bound = unknownMembersTimeout(rq);
+    if (bound.compareTo(MAX_UNKNOWN_WAIT) > 0) {
+      throw new StepFailure("spec.recoverQuorum.unknownMembersTimeout is " + rq.getUnknownMembersTimeout()
+          + ", longer than the maximum " + GoDuration.format(MAX_UNKNOWN_WAIT) + ". Nothing was changed. Create the"
+          + " task again with at most " + GoDuration.format(MAX_UNKNOWN_WAIT) + "; a member that cannot be asked for"
+          + " a day needs a person to look at it (or allowUnknownMembers: true when its data may be lost).");
+    }
     Instant started = run.stepStarted == null ? run.now : run.stepStarted;
     Duration elapsed = Duration.between(started, run.now);
     List<Survivor> survivors = survey(run, e);
@@ -182,17 +192,13 @@ final class Steps {
       try (EtcdStore s = EtcdStore.open(run.tasks.client, e)) {
         store = OptionalLong.of(run.tasks.newestEnd(s));
       } catch (IOException ex) {
-        String why = "Cannot read the store to compare the members with the newest backup: " + ex.getMessage() + ".";
-        if (elapsed.compareTo(SHORT) > 0) {
-          throw new StepFailure(why + " Gave up after " + SHORT.toMinutes() + " minutes. Nothing was changed.");
-        }
-        return Outcome.waiting(why + " Nothing was changed; retrying.");
+        return storeUnreadable("Cannot read the store to compare the members with the newest backup: "
+            + ex.getMessage() + ".", elapsed);
       }
     }
     String clusterId = e.getStatus() == null ? null : e.getStatus().getClusterID();
     Decision d = RecoverySource.choose(survivors, store, clusterId, allowUnknown);
     if (d.action() == Action.WAIT) {
-      Duration bound = unknownMembersTimeout(rq);
       String wayOut = " If they cannot be brought back and what they hold may be lost, create a new task with"
           + " spec.recoverQuorum.allowUnknownMembers: true (they then count as holding no data, and their volumes are"
           + " deleted).";
@@ -217,8 +223,10 @@ final class Steps {
             + " Restore task needs no quorum: it restores the whole cluster from the store.)");
         chainNote = " Restoring " + c.plan().describe() + ". " + c.tokenNote();
       } catch (IOException ex) {
-        return Outcome.waiting("Cannot read the store to check the chain to restore: " + ex.getMessage()
-            + ". Nothing was changed; retrying.");
+        // The chain check reads every object of the chain: the same bound as the listing above, or a
+        // store that lists but cannot be read would hold the suspended Etcd for the step's whole timeout.
+        return storeUnreadable("Cannot read the store to check the chain to restore: " + ex.getMessage() + ".",
+            elapsed);
       }
     }
     Plan plan = new Plan(d.action().value(), d.ordinal(), Names.pod(e, d.ordinal()),
@@ -228,6 +236,17 @@ final class Steps {
     run.recordPlan(plan);
     run.tasks.events.normal(e, "RecoverySourceChosen", d.reason());
     return Outcome.done(d.reason() + chainNote);
+  }
+
+  /**
+   * SelectSource while the store cannot be read: waiting for up to {@link #SHORT} since the step
+   * started, then failing, nothing having changed yet.
+   */
+  static Outcome storeUnreadable(String why, Duration elapsed) {
+    if (elapsed.compareTo(SHORT) > 0) {
+      throw new StepFailure(why + " Gave up after " + SHORT.toMinutes() + " minutes. Nothing was changed.");
+    }
+    return Outcome.waiting(why + " Nothing was changed; retrying.");
   }
 
   private static Duration unknownMembersTimeout(RecoverQuorumConfig rq) {

@@ -371,6 +371,33 @@ class RecoverQuorumIT {
   }
 
   /**
+   * An unknownMembersTimeout beyond the maximum is refused in so many words, before any member is asked,
+   * instead of being cut short by the step's own timeout.
+   */
+  @Test
+  void refusesAnUnknownMembersTimeoutOverTheMaximum() throws Exception {
+    String bucket = s3.createBucket();
+    try (TaskWorld w = TaskWorld.start()) {
+      StoredSnapshots.createCredentials(w.client, NS);
+      w.create(etcd("long", bucket));
+      w.awaitEtcdReady("long");
+      loseQuorum(w, "long");
+      EtcdOpsTask t = TaskWorld.task("long-wait", "long", TaskType.RECOVER_QUORUM);
+      t.getSpec().setRecoverQuorum(new RecoverQuorumConfig());
+      t.getSpec().getRecoverQuorum().setUnknownMembersTimeout("48h");
+      w.create(t);
+      w.awaitPhase("long-wait", TaskPhase.FAILED, LONG);
+      TaskStep failed = w.step("long-wait", Steps.SELECT_SOURCE);
+      assertEquals(StepState.FAILED, failed.getState());
+      String why = failed.getMessage();
+      assertTrue(why.startsWith("spec.recoverQuorum.unknownMembersTimeout is 48h, longer than the maximum "), why);
+      assertTrue(why.contains("Nothing was changed."), why);
+      assertNull(w.etcd("long").getStatus().getReconcileSuspendedBy());
+      assertEquals(Set.of("data-long-0", "data-long-1", "data-long-2"), volumes(w));
+    }
+  }
+
+  /**
    * Members that stay unanswering fail the task after spec.recoverQuorum.unknownMembersTimeout, having
    * changed nothing; with allowUnknownMembers they count as empty and the task chooses without them.
    */
