@@ -312,9 +312,12 @@ public final class S3Store implements BackupStore {
     String prefix = listPrefix();
     List<StoredObject> all = new ArrayList<>();
     try {
+      // With the "/" delimiter the server returns archive/, .tmp/ and any other folder as one common
+      // prefix each (skipped below as directories) instead of paging through everything in them:
+      // archives are never collected and can grow far larger than the live store.
       Iterable<Result<Item>> results =
           client.listObjects(
-              ListObjectsArgs.builder().bucket(config.bucket()).prefix(prefix).recursive(true).maxKeys(1000).build());
+              ListObjectsArgs.builder().bucket(config.bucket()).prefix(prefix).recursive(false).maxKeys(1000).build());
       for (Result<Item> r : results) {
         Item it = r.get();
         String k = it.objectName();

@@ -126,6 +126,8 @@ class S3StoreTrapsIT {
     }
     rawPut(bucket, "p/a/", new byte[0]); // a directory marker, as consoles and some tools create them
     rawPut(bucket, "p/sub/0000-nested", new byte[1]);
+    rawPut(bucket, "p/archive/restore-1/0000-archived", new byte[1]);
+    rawPut(bucket, "p/archive/", new byte[0]);
     rawPut(bucket, "p/.hidden", new byte[1]);
     rawPut(bucket, "p/.tmp/member-1", new byte[1]);
     rawPut(bucket, "pp/0000-other-prefix", new byte[1]);
