@@ -12,6 +12,9 @@ import dev.cairn.api.v1alpha1.SnapshotKind;
 import dev.cairn.api.v1alpha1.SnapshotTaskConfig;
 import dev.cairn.api.v1alpha1.TaskType;
 import dev.cairn.controller.catalog.JsonPatches;
+import dev.cairn.controller.etcd.AgentClient;
+import dev.cairn.controller.etcd.AgentException;
+import dev.cairn.controller.model.MemberStatefulSet;
 import dev.cairn.controller.status.Times;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -54,6 +57,7 @@ public final class TaskTriggers implements Reconciler<Etcd> {
   /** On automatic RecoverQuorum tasks: when the quorum loss they answer began (epoch seconds). */
   public static final String QUORUM_LOST_SINCE = "cairn.dev/quorum-lost-since";
   private static final Logger LOG = LoggerFactory.getLogger(TaskTriggers.class);
+  private static final Duration DIRECTIVE_TIMEOUT = Duration.ofSeconds(10);
 
   private final Tasks tasks;
 
@@ -164,6 +168,8 @@ public final class TaskTriggers implements Reconciler<Etcd> {
     }
     try {
       ConfigMap d = tasks.ops.directive(etcd);
+      // Asked before the directive goes, while the agent may still be acting on it.
+      String clusterNote = forgetClusterIdIfRestoreAdopted(etcd, d);
       tasks.ops.deleteDirective(etcd);
       tasks.ops.resume(etcd, holder);
       tasks.events.warning(etcd, "ReconcileResumed", "Task " + holder + ", which suspended the spec reconcile, no"
@@ -171,11 +177,72 @@ public final class TaskTriggers implements Reconciler<Etcd> {
           + ". If it stopped after deleting the other members' volumes, the kept member starts on its own data and"
           + " quorum stays lost: Ready turns False (QuorumLost), and a new RecoverQuorum or Restore task is admitted"
           + " (automatic recovery creates one when spec.recovery.automatic is true). kubectl get etcd "
-          + etcd.getMetadata().getName() + " shows where it stands.");
+          + etcd.getMetadata().getName() + " shows where it stands." + clusterNote);
     } catch (KubernetesClientException e) {
       LOG.warn("{}/{}: could not clear the stale suspension by {}: {}", etcd.getMetadata().getNamespace(),
           etcd.getMetadata().getName(), holder, e.getMessage());
     }
+  }
+
+  /**
+   * A restore directive that the member's agent has taken up is carried out even when its task is gone
+   * (the agent keeps it on the member's volume): the member comes back as a new one-member cluster with
+   * a new ID. Were the old ID kept, the Etcd would report that member ClusterIDMismatch and never apply
+   * its spec again. So the ID is forgotten, and learned again from the new leader, when the agent
+   * holds this very directive and has not failed it. A restore the agent never took up leaves the
+   * member on its old data: the ID stays, and with it the QuorumLost verdict that admits a new task.
+   * A ForceNewCluster directive keeps the cluster ID and needs nothing. Returns a sentence for the event.
+   */
+  String forgetClusterIdIfRestoreAdopted(Etcd etcd, ConfigMap d) {
+    String clusterId = etcd.getStatus() == null ? null : etcd.getStatus().getClusterID();
+    String json = d == null || d.getData() == null ? null : d.getData().get(MemberStatefulSet.BOOTSTRAP_KEY);
+    if (clusterId == null || json == null) {
+      return "";
+    }
+    String id;
+    String member;
+    try {
+      com.fasterxml.jackson.databind.JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+      if (!RecoverySource.Action.RESTORE_FROM_STORE.value().equals(n.path("action").asText())) {
+        return "";
+      }
+      id = n.path("id").asText();
+      member = n.path("member").asText();
+    } catch (java.io.IOException | RuntimeException e) {
+      return "";
+    }
+    String prefix = etcd.getMetadata().getName() + "-";
+    int ordinal;
+    try {
+      ordinal = member.startsWith(prefix) ? Integer.parseInt(member.substring(prefix.length())) : -1;
+    } catch (NumberFormatException e) {
+      ordinal = -1;
+    }
+    String patch = " If " + member + " comes back restored and reports ClusterIDMismatch, remove the old ID so that"
+        + " it is learned again: kubectl patch etcd " + etcd.getMetadata().getName() + " --subresource=status"
+        + " --type=json -p '[{\"op\":\"remove\",\"path\":\"/status/clusterID\"}]'.";
+    if (ordinal < 0) {
+      return " The restore directive names " + member + ", not a member of this Etcd: cluster ID " + clusterId
+          + " kept.";
+    }
+    java.util.Optional<AgentClient.Directive> held;
+    try {
+      held = tasks.agents.directive(tasks.ops.agentTarget(etcd, ordinal, tasks.ops.pods(etcd).get(ordinal)),
+          DIRECTIVE_TIMEOUT);
+    } catch (AgentException e) {
+      return " Whether " + member + "'s agent took up the restore is unknown (" + e.getMessage() + "): cluster ID "
+          + clusterId + " kept." + patch;
+    }
+    if (held.isEmpty() || !id.equals(held.get().id()) || held.get().failed()) {
+      return " " + member + "'s agent " + (held.isEmpty() ? "holds no restore directive"
+          : held.get().failed() ? "reports the restore failed" + (held.get().message() != null ? " ("
+              + held.get().message() + ")" : "") : "holds another directive (" + held.get().id() + ")")
+          + ": its data was not replaced, cluster ID " + clusterId + " kept.";
+    }
+    tasks.ops.forgetClusterId(etcd);
+    return " " + member + "'s agent had taken up the restore (directive " + held.get().state() + "), which it"
+        + " carries out on its own: the member comes back as a new cluster, so the old cluster ID " + clusterId
+        + " is forgotten and learned again from its leader.";
   }
 
   /**

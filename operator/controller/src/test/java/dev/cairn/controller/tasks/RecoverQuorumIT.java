@@ -453,6 +453,55 @@ class RecoverQuorumIT {
   }
 
   /**
+   * A Restore deleted after member 0's agent took up its directive: the agent finishes the restore on
+   * its own and member 0 comes back as a new cluster. The old cluster ID is forgotten when the task
+   * goes, so the new one is learned and the Etcd does not stay stuck on ClusterIDMismatch.
+   */
+  @Test
+  void aRestoreTakenUpByTheAgentButDeletedHalfWayLetsTheNewClusterIdBeLearned() throws Exception {
+    String bucket = s3.createBucket();
+    StoredSnapshots store = StoredSnapshots.s3(s3, bucket, NS, "adopt");
+    store.full(300);
+    try (TaskWorld w = TaskWorld.start()) {
+      StoredSnapshots.createCredentials(w.client, NS);
+      w.create(etcd("adopt", bucket));
+      w.awaitEtcdReady("adopt");
+      String oldId = w.etcd("adopt").getStatus().getClusterID();
+      w.agents.directiveOutcomes.put("adopt-0", new FakeAgents.Outcome("pending", null));
+      EtcdOpsTask restore = TaskWorld.task("adopt-restore", "adopt", TaskType.RESTORE);
+      restore.getSpec().setRestore(new dev.cairn.api.v1alpha1.RestoreConfig());
+      restore.getSpec().getRestore().setRevision(300L);
+      w.create(restore);
+      awaitStepRunning(w, "adopt-restore", Steps.START_MEMBER, "");
+      await("StartMember waits for the pending directive", () -> w.step("adopt-restore", Steps.START_MEMBER)
+          .getMessage().contains("pending"), () -> w.describe("adopt-restore"));
+      assertEquals(oldId, w.etcd("adopt").getStatus().getClusterID(), "kept while the task runs");
+
+      // Member 0 comes up restored, a new cluster with a new ID, while the operator still knows the old
+      // one (its agent still answers "pending" when asked: it is the agent, not the task, that finishes).
+      String newId = "4e3c1a5e4e3c1a5e";
+      w.cluster.clusterIds.put("adopt", newId);
+      await("adopt-0 reported with the new cluster ID (ClusterIDMismatch)", () -> {
+        var ms = w.etcd("adopt").getStatus().getMembers();
+        return ms != null && ms.stream().anyMatch(m -> "adopt-0".equals(m.getName())
+            && "ClusterIDMismatch".equals(m.getReason()));
+      }, () -> String.valueOf(w.etcd("adopt").getStatus()));
+      w.client.resource(w.task("adopt-restore")).delete();
+      await("suspension cleared", () -> w.etcd("adopt").getStatus().getReconcileSuspendedBy() == null);
+      await("the new cluster ID learned", () -> newId.equals(w.etcd("adopt").getStatus().getClusterID()),
+          () -> String.valueOf(w.etcd("adopt").getStatus()));
+      w.awaitEtcdReady("adopt");
+      var mismatch = w.etcd("adopt").getStatus().getConditions().stream()
+          .filter(c -> "ClusterIDMismatch".equals(c.getType())).findFirst().orElseThrow();
+      assertEquals("False", mismatch.getStatus(), mismatch.getMessage());
+      var events = w.client.v1().events().inNamespace(NS).list().getItems().stream()
+          .filter(ev -> "ReconcileResumed".equals(ev.getReason())).map(ev -> ev.getMessage()).toList();
+      assertTrue(events.stream().anyMatch(m -> m.contains("adopt-0's agent had taken up the restore (directive"
+          + " pending)") && m.contains("the old cluster ID " + oldId + " is forgotten")), events.toString());
+    }
+  }
+
+  /**
    * A Restore whose member 0 never reports the directive done, deleted half way (the rehearsal's back
    * out): the cluster ID was kept, so once member 0 runs on its old data without the members whose
    * volumes went, the Etcd says QuorumLost (not "no member reported"), and automatic recovery acts.

@@ -49,6 +49,8 @@ public final class FakeCluster implements AutoCloseable {
   public final Set<String> removed = ConcurrentHashMap.newKeySet();
   /** The leader's pod name per Etcd; the first member by default. */
   public final Map<String, String> leader = new ConcurrentHashMap<>();
+  /** The cluster ID the agents of an Etcd report, {@link #CLUSTER_ID} by default (a restore makes a new one). */
+  public final Map<String, String> clusterIds = new ConcurrentHashMap<>();
   /** Pods this fake (re)created, in order: shows restart order. */
   public final List<String> podCreations = Collections.synchronizedList(new ArrayList<>());
   /** StatefulSet replicas as seen each round per Etcd, deduplicated: shows scaling steps. */
@@ -205,7 +207,7 @@ public final class FakeCluster implements AutoCloseable {
       learnerSince.remove(pod);
       role = pod.equals(lead) ? "Leader" : "Member";
     }
-    String holder = memberId(pod) + ":" + CLUSTER_ID + ":" + role;
+    String holder = memberId(pod) + ":" + clusterIds.getOrDefault(etcd, CLUSTER_ID) + ":" + role;
     if (holder.equals(lease.getSpec().getHolderIdentity())) {
       return;
     }
