@@ -69,8 +69,9 @@ public class BackupStore {
   private String region;
 
   @JsonPropertyDescription(
-      "S3 only: address buckets as <endpoint>/<bucket> instead of <bucket>.<endpoint>. Most MinIO and"
-          + " self-hosted stores need true.")
+      "S3 only: true always addresses buckets as <endpoint>/<bucket>. Unset or false: <bucket>.<endpoint> for"
+          + " Amazon S3 and Aliyun OSS endpoints, <endpoint>/<bucket> for every other endpoint (MinIO, Ceph and"
+          + " other self-hosted stores), as the MinIO client does.")
   private Boolean forcePathStyle;
 
   @JsonPropertyDescription("S3 only: Secret with ca.crt, the CA bundle to trust for the endpoint's certificate.")
