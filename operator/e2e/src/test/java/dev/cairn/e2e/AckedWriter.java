@@ -1,5 +1,6 @@
 package dev.cairn.e2e;
 
+import dev.cairn.testkit.Await;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

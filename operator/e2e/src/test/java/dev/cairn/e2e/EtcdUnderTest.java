@@ -1,5 +1,6 @@
 package dev.cairn.e2e;
 
+import dev.cairn.testkit.Await;
 import dev.cairn.api.v1alpha1.Etcd;
 import dev.cairn.api.v1alpha1.EtcdOpsTask;
 import dev.cairn.api.v1alpha1.EtcdSnapshot;

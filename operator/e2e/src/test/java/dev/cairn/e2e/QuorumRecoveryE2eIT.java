@@ -1,5 +1,6 @@
 package dev.cairn.e2e;
 
+import dev.cairn.testkit.Await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,5 +1,6 @@
 package dev.cairn.local;
 
+import dev.cairn.testkit.Kubectl;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,7 @@
 package dev.cairn.local;
 
+import dev.cairn.testkit.Kubectl;
+import dev.cairn.testkit.Await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

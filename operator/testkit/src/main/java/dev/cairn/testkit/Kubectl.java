@@ -1,4 +1,4 @@
-package dev.cairn.local;
+package dev.cairn.testkit;
 
 import java.io.File;
 import java.io.IOException;
@@ -10,23 +10,23 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** The real kubectl against a kubeconfig, with its own discovery cache, each call bounded. */
-final class Kubectl {
+public final class Kubectl {
 
   /** Exit code and combined output. */
-  record Result(int exitCode, String output) {}
+  public record Result(int exitCode, String output) {}
 
   private final Path binary;
   private final Path kubeconfig;
   private final Path cacheDir;
 
-  Kubectl(Path kubeconfig, Path cacheDir) {
+  public Kubectl(Path kubeconfig, Path cacheDir) {
     this.binary = find();
     this.kubeconfig = kubeconfig;
     this.cacheDir = cacheDir;
   }
 
   /** kubectl from $KUBECTL_BIN or PATH; a missing kubectl fails the test with how to get one. */
-  static Path find() {
+  public static Path find() {
     String env = System.getenv("KUBECTL_BIN");
     if (env != null && !env.isBlank()) {
       return Path.of(env);
@@ -40,7 +40,7 @@ final class Kubectl {
     throw new IllegalStateException("kubectl was not found on PATH; install it (hack/install-prereqs.sh) or set KUBECTL_BIN");
   }
 
-  Result run(String... args) {
+  public Result run(String... args) {
     List<String> cmd = new ArrayList<>(List.of(binary.toString(), "--kubeconfig", kubeconfig.toString(),
         "--cache-dir", cacheDir.toString(), "--request-timeout=20s"));
     cmd.addAll(List.of(args));
@@ -64,7 +64,7 @@ final class Kubectl {
   }
 
   /** Runs and insists on exit code 0. */
-  String ok(String... args) {
+  public String ok(String... args) {
     Result r = run(args);
     if (r.exitCode() != 0) {
       throw new AssertionError("kubectl " + String.join(" ", args) + " exited " + r.exitCode() + ": " + r.output());

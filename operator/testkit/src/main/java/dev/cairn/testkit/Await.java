@@ -1,4 +1,4 @@
-package dev.cairn.local;
+package dev.cairn.testkit;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -6,12 +6,12 @@ import java.time.Duration;
 import java.util.function.Supplier;
 
 /** Bounded waits for tests: a wait that runs out fails with what it waited for and what it last saw. */
-final class Await {
+public final class Await {
 
   private Await() {}
 
   /** Polls {@code condition} until true; fails after {@code max} with {@code what} and {@code state}. */
-  static void until(String what, Duration max, Supplier<Boolean> condition, Supplier<String> state) {
+  public static void until(String what, Duration max, Supplier<Boolean> condition, Supplier<String> state) {
     long deadline = System.nanoTime() + max.toNanos();
     RuntimeException last = null;
     while (true) {
@@ -36,7 +36,7 @@ final class Await {
     }
   }
 
-  static void until(String what, Duration max, Supplier<Boolean> condition) {
+  public static void until(String what, Duration max, Supplier<Boolean> condition) {
     until(what, max, condition, () -> "(nothing recorded)");
   }
 
