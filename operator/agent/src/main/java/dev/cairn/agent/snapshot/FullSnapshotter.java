@@ -114,21 +114,8 @@ public final class FullSnapshotter {
       long streamed = System.nanoTime();
       if (!digest.trailer().valid()) {
         tee.fail(new IOException("verification failed"));
-        throw new IOException(
-            "snapshot from etcd at " + etcd.endpoint() + " failed verification: " + digest.trailer().describe());
       }
-      long revision = revisions.revisionOf(spool);
-      long stored;
-      try {
-        stored = storedEnd.run();
-      } catch (IOException | InterruptedException | Backoff.GaveUpException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new IOException(e.getMessage(), e);
-      }
-      if (revision < stored) {
-        throw new StaleDataException(revision, stored, "full snapshot refused");
-      }
+      long revision = verifiedRevision(digest, spool, storedEnd);
       SnapshotWriter.Staged.Result staged = awaitUpload(upload, spool, owner, keepTrying, onStoreFailure);
       handedOver.set(true);
       long uploaded = System.nanoTime();
@@ -200,22 +187,7 @@ public final class FullSnapshotter {
       throw e;
     }
     long streamed = System.nanoTime();
-    if (!digest.trailer().valid()) {
-      throw new IOException(
-          "snapshot from etcd at " + etcd.endpoint() + " failed verification: " + digest.trailer().describe());
-    }
-    long revision = revisions.revisionOf(spool);
-    long stored;
-    try {
-      stored = storedEnd.run();
-    } catch (IOException | InterruptedException | Backoff.GaveUpException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new IOException(e.getMessage(), e);
-    }
-    if (revision < stored) {
-      throw new StaleDataException(revision, stored, "full snapshot refused");
-    }
+    long revision = verifiedRevision(digest, spool, storedEnd);
     SnapshotName name = writer.name(SnapshotKind.FULL, 0, revision, created);
     long checked = System.nanoTime();
     SnapshotMetadata meta =
@@ -285,6 +257,31 @@ public final class FullSnapshotter {
   private static String owner(SourceInfo source) {
     String id = source.etcdMemberId();
     return id == null || !id.matches("[0-9a-zA-Z]{1,64}") ? "member" : id;
+  }
+
+  /**
+   * After the stream: the trailer's check, the revision read from the spooled content, and the refusal
+   * of a member below what the store already holds (seed 000). Both upload paths end their stream here.
+   */
+  private long verifiedRevision(SnapshotDigest.Result digest, Path spool, Backoff.Attempt<Long> storedEnd)
+      throws IOException, InterruptedException, Backoff.GaveUpException {
+    if (!digest.trailer().valid()) {
+      throw new IOException(
+          "snapshot from etcd at " + etcd.endpoint() + " failed verification: " + digest.trailer().describe());
+    }
+    long revision = revisions.revisionOf(spool);
+    long stored;
+    try {
+      stored = storedEnd.run();
+    } catch (IOException | InterruptedException | Backoff.GaveUpException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IOException(e.getMessage(), e);
+    }
+    if (revision < stored) {
+      throw new StaleDataException(revision, stored, "full snapshot refused");
+    }
+    return revision;
   }
 
   private static long ms(long nanos) {

@@ -17,6 +17,7 @@ import dev.cairn.agent.snapshot.Compression;
 import dev.cairn.agent.snapshot.RevisionSource;
 import dev.cairn.agent.snapshot.SnapshotCatalog;
 import dev.cairn.agent.snapshot.SnapshotMetadata;
+import dev.cairn.agent.store.DelegatingStore;
 import dev.cairn.agent.store.BackupStore;
 import dev.cairn.agent.store.StorePage;
 import dev.cairn.agent.store.StoreUrl;
@@ -81,7 +82,7 @@ class TimelineIT {
 
       // 1. The store fails for good after two removals: the restore stops before the swap.
       AtomicInteger deletes = new AtomicInteger();
-      BackupStore failing = new Delegating(f.store) {
+      BackupStore failing = new DelegatingStore(f.store) {
         @Override
         public void delete(String name) throws IOException {
           if (deletes.incrementAndGet() > 2) {
@@ -195,95 +196,6 @@ class TimelineIT {
         }
       }
       assertEquals(List.of("restore-a"), f.store.listArchives());
-    }
-  }
-
-  /** A store that passes every call to another; tests override what they break. */
-  private static class Delegating implements BackupStore {
-    final BackupStore d;
-
-    Delegating(BackupStore d) {
-      this.d = d;
-    }
-
-    @Override
-    public String describe() {
-      return d.describe();
-    }
-
-    @Override
-    public void put(String name, InputStream data, long size, Map<String, String> userMetadata) throws IOException {
-      d.put(name, data, size, userMetadata);
-    }
-
-    @Override
-    public InputStream get(String name) throws IOException {
-      return d.get(name);
-    }
-
-    @Override
-    public java.util.Optional<StoredObject> stat(String name) throws IOException {
-      return d.stat(name);
-    }
-
-    @Override
-    public StorePage list(String startAfter, int limit) throws IOException {
-      return d.list(startAfter, limit);
-    }
-
-    @Override
-    public void delete(String name) throws IOException {
-      d.delete(name);
-    }
-
-    @Override
-    public StagedUpload stage(String owner) throws IOException {
-      return d.stage(owner);
-    }
-
-    @Override
-    public void publish(String temporary, String name, long size, Map<String, String> userMetadata) throws IOException {
-      d.publish(temporary, name, size, userMetadata);
-    }
-
-    @Override
-    public List<StoredObject> listTemporary() throws IOException {
-      return d.listTemporary();
-    }
-
-    @Override
-    public void deleteTemporary(String temporary) throws IOException {
-      d.deleteTemporary(temporary);
-    }
-
-    @Override
-    public void check() throws IOException {
-      d.check();
-    }
-
-    @Override
-    public void archiveCopy(String name, String archive) throws IOException {
-      d.archiveCopy(name, archive);
-    }
-
-    @Override
-    public void putArchived(String archive, String name, byte[] content) throws IOException {
-      d.putArchived(archive, name, content);
-    }
-
-    @Override
-    public InputStream getArchived(String archive, String name) throws IOException {
-      return d.getArchived(archive, name);
-    }
-
-    @Override
-    public List<StoredObject> listArchived(String archive) throws IOException {
-      return d.listArchived(archive);
-    }
-
-    @Override
-    public List<String> listArchives() throws IOException {
-      return d.listArchives();
     }
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.cairn.agent.etcd.EtcdNode;
 import dev.cairn.agent.gc.GarbageCollector;
 import dev.cairn.agent.gc.LimitBasedPolicy;
+import dev.cairn.agent.store.DelegatingStore;
 import dev.cairn.agent.store.BackupStore;
 import dev.cairn.agent.store.LocalStore;
 import dev.cairn.agent.store.S3Credentials;
@@ -162,7 +163,7 @@ class FullSnapshotPipelineIT {
     try (S3Store real = s3Store(s3.createBucket())) {
       // Records what the pipeline asks of the store: no temporary, no copy, the object before its metadata.
       List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
-      BackupStore store = new Delegating(real) {
+      BackupStore store = new DelegatingStore(real) {
         @Override
         public boolean publishRewrites() {
           return real.publishRewrites();
@@ -271,7 +272,7 @@ class FullSnapshotPipelineIT {
     Path d = TestDirs.create(FullSnapshotPipelineIT.class, "retry");
     try (S3Store real = s3Store(s3.createBucket())) {
       AtomicInteger stages = new AtomicInteger();
-      BackupStore flaky = new Delegating(real) {
+      BackupStore flaky = new DelegatingStore(real) {
         @Override
         public StagedUpload stage(String owner) throws IOException {
           StagedUpload up = real.stage(owner);
@@ -350,70 +351,6 @@ class FullSnapshotPipelineIT {
       assertEquals(1, gc.run().strays());
       assertEquals(List.of(), store.listTemporary());
       assertEquals(2, store.listAll().size(), "the snapshot itself stays");
-    }
-  }
-
-  /** A store that passes every call to another; tests override what they break. */
-  private static class Delegating implements BackupStore {
-    final BackupStore d;
-
-    Delegating(BackupStore d) {
-      this.d = d;
-    }
-
-    @Override
-    public String describe() {
-      return d.describe();
-    }
-
-    @Override
-    public void put(String name, InputStream data, long size, Map<String, String> userMetadata) throws IOException {
-      d.put(name, data, size, userMetadata);
-    }
-
-    @Override
-    public InputStream get(String name) throws IOException {
-      return d.get(name);
-    }
-
-    @Override
-    public java.util.Optional<StoredObject> stat(String name) throws IOException {
-      return d.stat(name);
-    }
-
-    @Override
-    public StorePage list(String startAfter, int limit) throws IOException {
-      return d.list(startAfter, limit);
-    }
-
-    @Override
-    public void delete(String name) throws IOException {
-      d.delete(name);
-    }
-
-    @Override
-    public StagedUpload stage(String owner) throws IOException {
-      return d.stage(owner);
-    }
-
-    @Override
-    public void publish(String temporary, String name, long size, Map<String, String> userMetadata) throws IOException {
-      d.publish(temporary, name, size, userMetadata);
-    }
-
-    @Override
-    public List<StoredObject> listTemporary() throws IOException {
-      return d.listTemporary();
-    }
-
-    @Override
-    public void deleteTemporary(String temporary) throws IOException {
-      d.deleteTemporary(temporary);
-    }
-
-    @Override
-    public void check() throws IOException {
-      d.check();
     }
   }
 }
