@@ -167,6 +167,7 @@ final class Harness {
     }
     ByteSequence all = ByteSequence.from(new byte[] {0});
     try (var w = c.getWatchClient().watch(all, WatchOption.builder().withRange(all).withRevision(from).build(), r -> {
+      boolean reached = false;
       for (WatchEvent e : r.getEvents()) {
         KeyValue kv = e.getKeyValue();
         if (kv.getModRevision() <= to) {
@@ -174,9 +175,12 @@ final class Harness {
               kv.getKey().getBytes(), kv.getValue().getBytes(), kv.getCreateRevision(), kv.getModRevision(),
               kv.getVersion(), kv.getLease()));
         }
-        if (kv.getModRevision() >= to) {
-          done.countDown();
-        }
+        reached |= kv.getModRevision() >= to;
+      }
+      // Only after the whole response: a txn's revision holds several events, and counting down at
+      // the first of them let the reader copy the list before the others were added.
+      if (reached) {
+        done.countDown();
       }
     })) {
       assertTrue(done.await(30, TimeUnit.SECONDS), "etcd history up to " + to + " not read within 30 s");
