@@ -58,12 +58,7 @@ final class Kv {
     if (revision > 0) {
       body.put("revision", revision);
     }
-    JsonNode r = post(ip, "/v3/kv/range", body, Duration.ofSeconds(20));
-    Map<String, String> out = new TreeMap<>();
-    for (JsonNode kv : r.path("kvs")) {
-      out.put(unb64(kv.get("key").asText()), kv.has("value") ? unb64(kv.get("value").asText()) : "");
-    }
-    return out;
+    return kvs(read(ip, body, Duration.ofSeconds(20)));
   }
 
   /** The whole keyspace as of {@code revision} (0: now). */
@@ -72,7 +67,10 @@ final class Kv {
     if (revision > 0) {
       body.put("revision", revision);
     }
-    JsonNode r = post(ip, "/v3/kv/range", body, Duration.ofSeconds(20));
+    return kvs(read(ip, body, Duration.ofSeconds(20)));
+  }
+
+  private static Map<String, String> kvs(JsonNode r) {
     Map<String, String> out = new TreeMap<>();
     for (JsonNode kv : r.path("kvs")) {
       out.put(unb64(kv.get("key").asText()), kv.has("value") ? unb64(kv.get("value").asText()) : "");
@@ -83,7 +81,42 @@ final class Kv {
   /** The member's current revision (from a range header). */
   static long revision(String ip) {
     ObjectNode body = JSON.createObjectNode().put("key", b64("\0")).put("limit", 1);
-    return post(ip, "/v3/kv/range", body, Duration.ofSeconds(5)).path("header").path("revision").asLong();
+    return read(ip, body, Duration.ofSeconds(5)).path("header").path("revision").asLong();
+  }
+
+  /**
+   * A range, retried for a while when etcd answers that it is between leaders. A member that was
+   * ready a moment ago can still be in an election (the last of a rolling restart, say), and
+   * clientv3 retries such reads by itself; a read has no side effect, so doing the same here is
+   * safe. Writes are not retried: a put that failed with "leader changed" may still have been
+   * applied, and the writers here count what was acknowledged.
+   */
+  private static JsonNode read(String ip, JsonNode body, Duration timeout) {
+    long deadline = System.nanoTime() + TRANSIENT_RETRY.toNanos();
+    while (true) {
+      try {
+        return post(ip, "/v3/kv/range", body, timeout);
+      } catch (TransientEtcdError e) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(e.getMessage() + " (still after retrying for " + TRANSIENT_RETRY + ")", e);
+        }
+        try {
+          Thread.sleep(250);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted", ie);
+        }
+      }
+    }
+  }
+
+  private static final Duration TRANSIENT_RETRY = Duration.ofSeconds(30);
+
+  /** etcd's gRPC Unavailable (code 14), sent as HTTP 503: no leader, leader changed, and the like. */
+  static final class TransientEtcdError extends IllegalStateException {
+    TransientEtcdError(String message) {
+      super(message);
+    }
   }
 
   private static String rangeEnd(String prefix) {
@@ -98,6 +131,9 @@ final class Kv {
           HttpRequest.newBuilder(URI.create("http://" + ip + ":2379" + path)).timeout(timeout)
               .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(),
           HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() == 503) {
+        throw new TransientEtcdError("etcd at " + ip + " answered 503 to " + path + ": " + r.body());
+      }
       if (r.statusCode() != 200) {
         throw new IllegalStateException("etcd at " + ip + " answered " + r.statusCode() + " to " + path + ": " + r.body());
       }
