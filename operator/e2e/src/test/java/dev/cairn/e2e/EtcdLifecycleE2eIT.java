@@ -98,7 +98,7 @@ class EtcdLifecycleE2eIT {
     // linearizable read from every member then sees them.
     String viaService = InetAddress.getByName(etcd.name + "-client." + EtcdUnderTest.NS + ".svc").getHostAddress();
     assertTrue(etcd.podIps().contains(viaService), "the client Service resolves to a member: " + viaService);
-    long rev = Kv.put(viaService, "e2e/hello", "world");
+    long rev = Kv.putIdempotent(viaService, "e2e/hello", "world");
     assertTrue(rev > 0, "a revision for the write");
     for (String ip : etcd.podIps()) {
       assertEquals(Map.of("e2e/hello", "world"), Kv.prefix(ip, "e2e/hello"), "read from " + ip);

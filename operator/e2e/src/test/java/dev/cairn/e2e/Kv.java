@@ -32,6 +32,15 @@ final class Kv {
     return post(ip, "/v3/kv/put", body, Duration.ofSeconds(5)).path("header").path("revision").asLong();
   }
 
+  /**
+   * Puts, retried like a read when etcd is between leaders: only for a write whose repetition
+   * changes nothing the test checks (the same value again, no acknowledgement counted).
+   */
+  static long putIdempotent(String ip, String key, String value) {
+    ObjectNode body = JSON.createObjectNode().put("key", b64(key)).put("value", b64(value));
+    return retrying(ip, "/v3/kv/put", body, Duration.ofSeconds(5)).path("header").path("revision").asLong();
+  }
+
   /** Every key under {@code prefix} with its value (linearizable), read from this member. */
   static Map<String, String> prefix(String ip, String prefix) {
     return prefixAt(ip, prefix, 0);
@@ -88,14 +97,18 @@ final class Kv {
    * A range, retried for a while when etcd answers that it is between leaders. A member that was
    * ready a moment ago can still be in an election (the last of a rolling restart, say), and
    * clientv3 retries such reads by itself; a read has no side effect, so doing the same here is
-   * safe. Writes are not retried: a put that failed with "leader changed" may still have been
-   * applied, and the writers here count what was acknowledged.
+   * safe. {@link #put} is not retried: a put that failed with "leader changed" may still have
+   * been applied, and the writers here count what was acknowledged.
    */
   private static JsonNode read(String ip, JsonNode body, Duration timeout) {
+    return retrying(ip, "/v3/kv/range", body, timeout);
+  }
+
+  private static JsonNode retrying(String ip, String path, JsonNode body, Duration timeout) {
     long deadline = System.nanoTime() + TRANSIENT_RETRY.toNanos();
     while (true) {
       try {
-        return post(ip, "/v3/kv/range", body, timeout);
+        return post(ip, path, body, timeout);
       } catch (TransientEtcdError e) {
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException(e.getMessage() + " (still after retrying for " + TRANSIENT_RETRY + ")", e);
