@@ -24,7 +24,16 @@ import javax.net.ssl.SSLContext;
 public final class AgentServer implements AutoCloseable {
 
   /** Where and how the HTTP API listens. */
-  public record HttpOptions(InetSocketAddress bind, Path tlsCertFile, Path tlsKeyFile) {}
+  /**
+   * Where and how the API is served.
+   *
+   * @param apiTokenFile the bearer token requests that act must carry; null: none needed
+   */
+  public record HttpOptions(InetSocketAddress bind, Path tlsCertFile, Path tlsKeyFile, Path apiTokenFile) {
+    public HttpOptions(InetSocketAddress bind, Path tlsCertFile, Path tlsKeyFile) {
+      this(bind, tlsCertFile, tlsKeyFile, null);
+    }
+  }
 
   /** A start-up problem the command line turns into exit code 2 with this message. */
   public static final class StartupException extends Exception {
@@ -61,6 +70,18 @@ public final class AgentServer implements AutoCloseable {
   public static AgentServer start(AgentConfig cfg, HttpOptions http, LeasePort leases, Map<String, String> env)
       throws StartupException {
     cfg.validate();
+    if (http != null && http.apiTokenFile() != null) {
+      try {
+        if (java.nio.file.Files.readString(http.apiTokenFile()).isBlank()) {
+          throw new StartupException("the API token file " + http.apiTokenFile() + " is empty: write the token"
+              + " there (the operator's Secret <etcd>-agent-api, key token)", null);
+        }
+      } catch (IOException e) {
+        throw new StartupException("cannot read the API token file " + http.apiTokenFile() + ": " + e
+            + ". Give --api-token-file a readable file holding the token, or leave it out to serve the API"
+            + " without one.", e);
+      }
+    }
     // Without a store (an Etcd without spec.backup) the agent still initialises, renews its Lease and
     // serves the API; it only takes no snapshots.
     BackupStore store = cfg.backupsEnabled() ? openStore(cfg, env) : null;
@@ -107,7 +128,7 @@ public final class AgentServer implements AutoCloseable {
       if (http != null) {
         try {
           SSLContext tls = http.tlsCertFile() == null ? null : tls(http.tlsCertFile(), http.tlsKeyFile());
-          server = new AgentHttpServer(http.bind(), tls, service, cfg.snapshotTimeout);
+          server = new AgentHttpServer(http.bind(), tls, http.apiTokenFile(), service, cfg.snapshotTimeout);
         } catch (IOException e) {
           throw new StartupException("cannot serve the agent API on " + http.bind() + ": " + e.getMessage(), e);
         }

@@ -44,6 +44,9 @@ public final class Labels {
   /** {@link #COMPONENT} value for the ServiceAccount, Role and RoleBinding. */
   public static final String COMPONENT_RBAC = "rbac";
 
+  /** {@link #COMPONENT} value for the Secret with the token of the agents' HTTP API. */
+  public static final String COMPONENT_AGENT_API = "agent-api";
+
   /** {@link #COMPONENT} value for EtcdSnapshot catalog entries. */
   public static final String COMPONENT_SNAPSHOT = "snapshot";
 

@@ -57,6 +57,12 @@ final class AgentCommand implements Runnable {
         description = "Private key of --tls-cert (PEM: PKCS#8, PKCS#1 RSA or SEC1 EC, unencrypted).")
     Path tlsKey;
 
+    @Option(names = "--api-token-file", paramLabel = "FILE", defaultValue = "${env:CAIRN_API_TOKEN_FILE}",
+        description = "Requests that act (snapshots, initialisation start, directives) must carry this file's"
+            + " token as 'Authorization: Bearer'; reads (health, readiness, metrics, status) stay open. Re-read at"
+            + " each request, so a rotated Secret needs no restart. Default: $CAIRN_API_TOKEN_FILE; unset: no token.")
+    Path apiTokenFile;
+
     @Option(names = "--namespace", paramLabel = "NS", defaultValue = "${env:POD_NAMESPACE:-}",
         description = "Namespace of the Leases to renew (default: $POD_NAMESPACE); empty: no Kubernetes.")
     String namespace;
@@ -97,7 +103,7 @@ final class AgentCommand implements Runnable {
       }
       AgentServer server;
       try {
-        server = AgentServer.start(cfg, new AgentServer.HttpOptions(bind, tlsCert, tlsKey), leases, System.getenv());
+        server = AgentServer.start(cfg, new AgentServer.HttpOptions(bind, tlsCert, tlsKey, apiTokenFile), leases, System.getenv());
       } catch (AgentServer.StartupException e) {
         spec.commandLine().getErr().println("cairn agent server: " + e.getMessage());
         if (kube != null) {

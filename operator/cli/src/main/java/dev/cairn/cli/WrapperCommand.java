@@ -35,6 +35,11 @@ final class WrapperCommand implements Callable<Integer> {
           + " (default: $CAIRN_AGENT_CA).")
   Path agentCa;
 
+  @Option(names = "--agent-token-file", paramLabel = "FILE", defaultValue = "${env:CAIRN_AGENT_TOKEN_FILE}",
+      description = "The agent API token (the agent's --api-token-file), sent with the initialisation start;"
+          + " re-read at each request (default: $CAIRN_AGENT_TOKEN_FILE).")
+  Path agentTokenFile;
+
   @Option(names = "--data-dir", required = true, description = "etcd's data directory on the data volume.")
   Path dataDir;
 
@@ -75,7 +80,7 @@ final class WrapperCommand implements Callable<Integer> {
     Path config = configFile != null ? configFile : dataDir.resolve(".cairn").resolve("etcd.conf.yaml");
     var options =
         new EtcdWrapper.Options(
-            new InitClient(agentUrl, http),
+            new InitClient(agentUrl, http, agentTokenFile),
             dataDir, etcdBin, config, etcdArgs, poll, init, grace);
     return new EtcdWrapper(options).run();
   }

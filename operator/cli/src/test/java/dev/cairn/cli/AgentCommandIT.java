@@ -67,6 +67,8 @@ class AgentCommandIT {
             serverArgs(closed, local, scratch, "--listen=127.0.0.1:0", "--tls-cert=" + dir.resolve("c.pem"))),
         new Case("heartbeat", "--heartbeat", serverArgs(closed, local, scratch, "--heartbeat=-1s")),
         new Case("gc", "--gc-policy", serverArgs(closed, local, scratch, "--gc-policy=Forever")),
+        new Case("token", "cannot read the API token file " + dir.resolve("no-such-token"),
+            serverArgs(closed, local, scratch, "--listen=127.0.0.1:0", "--api-token-file=" + dir.resolve("no-such-token"))),
         new Case("etcd-down", "Check --endpoints", serverArgs(closed, local, scratch, "--listen=127.0.0.1:0")),
         new Case("store-down", "the backup store does not answer",
             serverArgs(closed, "s3://b/p?endpoint=" + closed + "&region=us-east-1", scratch, "--listen=127.0.0.1:0")));
@@ -88,8 +90,10 @@ class AgentCommandIT {
           .get(10, TimeUnit.SECONDS);
       String bucket = s3.createBucket();
       int port = Ports.free();
+      Path token = Files.writeString(dir.resolve("api-token"), "agent-api-token-for-the-test\n");
       Process agent = SnapshotCommandIT.start(dir, "agent", S3_ENV, serverArgs(etcd.member(0).clientUrl().toString(),
           SnapshotCommandIT.s3Url(s3, bucket), dir.resolve("scratch"), "--listen=127.0.0.1:" + port,
+          "--api-token-file=" + token,
           "--heartbeat=200ms", "--full-schedule=none", "--delta-period=500ms"));
       started.add(agent);
       Path out = dir.resolve("agent.out");
@@ -101,7 +105,12 @@ class AgentCommandIT {
       }
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
       String api = "http://127.0.0.1:" + port;
+      HttpResponse<String> refused = http.send(HttpRequest.newBuilder(URI.create(api + "/snapshot/full"))
+          .POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofMinutes(2)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(401, refused.statusCode(), "no token: " + refused.body());
       HttpResponse<String> full = http.send(HttpRequest.newBuilder(URI.create(api + "/snapshot/full"))
+          .header("Authorization", "Bearer agent-api-token-for-the-test")
           .POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofMinutes(2)).build(),
           HttpResponse.BodyHandlers.ofString());
       assertEquals(200, full.statusCode(), full.body());
@@ -119,6 +128,8 @@ class AgentCommandIT {
       String stdout = Files.readString(out);
       assertEquals("cairn agent serving on /127.0.0.1:" + port, stdout.strip(), "stdout holds only the result line");
       String stderr = Files.readString(dir.resolve("agent.err"));
+      assertTrue(stderr.contains("no bearer token") && !stderr.contains("agent-api-token-for-the-test"),
+          "the refusal is logged, the token never:\n" + stderr);
       assertTrue(stderr.lines().filter(l -> !l.isBlank()).allMatch(l -> l.startsWith("{")),
           "stderr holds the JSON logs:\n" + stderr);
       assertTrue(stderr.contains("full snapshot"), stderr);

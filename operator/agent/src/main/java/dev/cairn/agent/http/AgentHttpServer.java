@@ -49,6 +49,7 @@ public final class AgentHttpServer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final HttpServer server;
+  private final ApiToken token;
   private final SnapshotService service;
   private final Duration snapshotTimeout;
   private final ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
@@ -59,7 +60,17 @@ public final class AgentHttpServer implements AutoCloseable {
 
   public AgentHttpServer(InetSocketAddress bind, SSLContext tls, SnapshotService service, Duration snapshotTimeout)
       throws IOException {
+    this(bind, tls, null, service, snapshotTimeout);
+  }
+
+  /**
+   * @param apiTokenFile the bearer token every request that acts must carry ({@link ApiToken}); null
+   *     serves every request without one (a command-line agent on loopback, tests)
+   */
+  public AgentHttpServer(InetSocketAddress bind, SSLContext tls, java.nio.file.Path apiTokenFile,
+      SnapshotService service, Duration snapshotTimeout) throws IOException {
     this.service = service;
+    this.token = apiTokenFile == null ? null : new ApiToken(apiTokenFile);
     this.snapshotTimeout = snapshotTimeout;
     if (tls != null) {
       HttpsServer s = HttpsServer.create(bind, 0);
@@ -69,17 +80,17 @@ public final class AgentHttpServer implements AutoCloseable {
       server = HttpServer.create(bind, 0);
     }
     server.setExecutor(executor);
-    server.createContext("/snapshot/full", ex -> handle(ex, this::full));
-    server.createContext("/snapshot/delta", ex -> handle(ex, this::delta));
-    server.createContext("/snapshot/latest", ex -> handle(ex, this::latest));
-    server.createContext("/healthz", ex -> handle(ex, this::healthz));
-    server.createContext("/metrics", ex -> handle(ex, this::metrics));
-    server.createContext("/", ex -> handle(ex, e -> reply(e, 404, error("no such endpoint " + e.getRequestURI().getPath()))));
+    context("/snapshot/full", ex -> handle(ex, this::full));
+    context("/snapshot/delta", ex -> handle(ex, this::delta));
+    context("/snapshot/latest", ex -> handle(ex, this::latest));
+    context("/healthz", ex -> handle(ex, this::healthz));
+    context("/metrics", ex -> handle(ex, this::metrics));
+    context("/", ex -> handle(ex, e -> reply(e, 404, error("no such endpoint " + e.getRequestURI().getPath()))));
   }
 
   /** Serves {@code GET /readyz} from {@code readiness}. */
   public void serveReadiness(Readiness readiness) {
-    server.createContext("/readyz", ex -> handle(ex, e -> {
+    context("/readyz", ex -> handle(ex, e -> {
       Readiness.Result r = readiness.check();
       ObjectNode n = JSON.createObjectNode();
       n.put("ready", r.ready());
@@ -90,7 +101,7 @@ public final class AgentHttpServer implements AutoCloseable {
 
   /** Serves {@code GET /member/status} ({@link dev.cairn.agent.MemberReport}); dataDir null when unknown. */
   public void serveMemberStatus(Readiness.LocalEtcd etcd, java.nio.file.Path dataDir) {
-    server.createContext("/member/status", ex -> handle(ex, e -> {
+    context("/member/status", ex -> handle(ex, e -> {
       if (!exact(e, "/member/status")) {
         return;
       }
@@ -100,7 +111,15 @@ public final class AgentHttpServer implements AutoCloseable {
 
   /** Adds an endpoint (the initialisation endpoints are registered by {@link dev.cairn.agent.AgentServer}). */
   public void register(String path, com.sun.net.httpserver.HttpHandler handler) {
-    server.createContext(path, handler);
+    context(path, handler);
+  }
+
+  // Every endpoint is created here, so that none misses the token check.
+  private void context(String path, com.sun.net.httpserver.HttpHandler handler) {
+    com.sun.net.httpserver.HttpContext c = server.createContext(path, handler);
+    if (token != null) {
+      c.getFilters().add(token);
+    }
   }
 
   public void start() {

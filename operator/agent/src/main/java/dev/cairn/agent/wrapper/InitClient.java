@@ -33,10 +33,20 @@ public final class InitClient {
 
   private final URI base;
   private final HttpClient http;
+  private final java.nio.file.Path tokenFile;
 
   public InitClient(URI base, HttpClient http) {
+    this(base, http, null);
+  }
+
+  /**
+   * @param tokenFile the agent API token, sent as a bearer token with the start request (read at each
+   *     request, so a rotated Secret is followed); null sends none
+   */
+  public InitClient(URI base, HttpClient http, java.nio.file.Path tokenFile) {
     this.base = base;
     this.http = http;
+    this.tokenFile = tokenFile;
   }
 
   /** Asks the agent to validate (and restore if needed) in {@code mode}; idempotent on the agent side. */
@@ -44,7 +54,7 @@ public final class InitClient {
     String m = mode.name().toLowerCase(Locale.ROOT);
     HttpResponse<String> r =
         http.send(
-            request("/initialization/start?mode=" + m).POST(HttpRequest.BodyPublishers.noBody()).build(),
+            authorized(request("/initialization/start?mode=" + m)).POST(HttpRequest.BodyPublishers.noBody()).build(),
             HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() / 100 != 2) {
       throw new IOException(
@@ -76,6 +86,17 @@ public final class InitClient {
       throw new IOException("agent /config answered HTTP " + r.statusCode() + " " + r.body());
     }
     return r.body();
+  }
+
+  private HttpRequest.Builder authorized(HttpRequest.Builder b) throws IOException {
+    if (tokenFile != null) {
+      String token = java.nio.file.Files.readString(tokenFile).strip();
+      if (token.isEmpty()) {
+        throw new IOException("the agent API token file " + tokenFile + " is empty");
+      }
+      b.header("Authorization", "Bearer " + token);
+    }
+    return b;
   }
 
   private HttpRequest.Builder request(String path) {

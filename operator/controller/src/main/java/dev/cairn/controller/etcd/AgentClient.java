@@ -13,8 +13,15 @@ import java.time.Instant;
  */
 public interface AgentClient {
 
-  /** The agent's base URL ({@code http(s)://host:port}); with agent TLS, the CA to trust. */
-  record Target(URI baseUrl, byte[] caPem) {
+  /**
+   * The agent's base URL ({@code http(s)://host:port}); with agent TLS, the CA to trust; the API token
+   * the agent requires of requests that act (null: none sent). Printed as its URL only.
+   */
+  record Target(URI baseUrl, byte[] caPem, String token) {
+    public Target(URI baseUrl, byte[] caPem) {
+      this(baseUrl, caPem, null);
+    }
+
     @Override
     public String toString() {
       return baseUrl.toString();

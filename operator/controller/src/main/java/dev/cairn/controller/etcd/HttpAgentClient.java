@@ -38,7 +38,8 @@ public final class HttpAgentClient implements AgentClient {
       cb.sslContext(trusting(target));
     }
     HttpClient http = cb.build();
-    HttpRequest req = HttpRequest.newBuilder(uri).timeout(timeout).POST(HttpRequest.BodyPublishers.noBody()).build();
+    HttpRequest req = authorized(HttpRequest.newBuilder(uri), target).timeout(timeout)
+        .POST(HttpRequest.BodyPublishers.noBody()).build();
     HttpResponse<String> resp;
     try {
       resp = http.send(req, HttpResponse.BodyHandlers.ofString());
@@ -140,7 +141,7 @@ public final class HttpAgentClient implements AgentClient {
     if (target.caPem() != null) {
       cb.sslContext(trusting(target));
     }
-    HttpRequest req = HttpRequest.newBuilder(target.baseUrl().resolve(path)).timeout(timeout)
+    HttpRequest req = authorized(HttpRequest.newBuilder(target.baseUrl().resolve(path)), target).timeout(timeout)
         .method(method, HttpRequest.BodyPublishers.noBody()).build();
     try {
       return cb.build().send(req, HttpResponse.BodyHandlers.ofString());
@@ -151,6 +152,14 @@ public final class HttpAgentClient implements AgentClient {
       Thread.currentThread().interrupt();
       throw new AgentException("interrupted while waiting for the " + what + " from " + target, e);
     }
+  }
+
+  // Sent with every request, reads included: the agent ignores it where it needs none.
+  private static HttpRequest.Builder authorized(HttpRequest.Builder b, Target target) {
+    if (target.token() != null) {
+      b.header("Authorization", "Bearer " + target.token());
+    }
+    return b;
   }
 
   private static SSLContext trusting(Target target) throws AgentException {

@@ -81,6 +81,7 @@ public final class MemberStatefulSet {
   private static final String CLIENT_TLS_VOLUME = "client-tls";
   private static final String PEER_TLS_VOLUME = "peer-tls";
   private static final String AGENT_TLS_VOLUME = "agent-tls";
+  private static final String AGENT_API_VOLUME = "agent-api";
   private static final String STORE_CREDENTIALS_VOLUME = "store-credentials";
   private static final String STORE_CA_VOLUME = "store-ca";
   private static final String ENCRYPTION_VOLUME = "encryption-key";
@@ -205,9 +206,11 @@ public final class MemberStatefulSet {
     } else {
       args.add("--agent-url=http://$(POD_IP):" + agentPort);
     }
+    args.add("--agent-token-file=" + PodPaths.AGENT_API_DIR + "/" + AgentApiSecret.KEY);
     args.add("--data-dir=" + PodPaths.DATA_DIR);
     args.add("--config-file=" + PodPaths.RUN_DIR + "/etcd.conf.yaml");
     List<VolumeMount> mounts = new ArrayList<>();
+    mounts.add(mount(AGENT_API_VOLUME, PodPaths.AGENT_API_DIR, true));
     mounts.add(mount(Names.DATA_VOLUME, PodPaths.DATA_DIR, false));
     mounts.add(mount(CONFIG_VOLUME, PodPaths.CONFIG_DIR, true));
     mounts.add(mount(RUN_VOLUME, PodPaths.RUN_DIR, false));
@@ -255,7 +258,9 @@ public final class MemberStatefulSet {
     args.add("--scratch-dir=" + PodPaths.SCRATCH_DIR);
     args.add("--full-snapshot-lease=" + Names.fullSnapshotLease(etcd));
     args.add("--delta-snapshot-lease=" + Names.deltaSnapshotLease(etcd));
+    args.add("--api-token-file=" + PodPaths.AGENT_API_DIR + "/" + AgentApiSecret.KEY);
     List<VolumeMount> mounts = new ArrayList<>();
+    mounts.add(mount(AGENT_API_VOLUME, PodPaths.AGENT_API_DIR, true));
     mounts.add(mount(Names.DATA_VOLUME, PodPaths.DATA_DIR, false));
     mounts.add(mount(CONFIG_VOLUME, PodPaths.CONFIG_DIR, true));
     mounts.add(mount(SCRATCH_VOLUME, PodPaths.SCRATCH_DIR, false));
@@ -441,6 +446,7 @@ public final class MemberStatefulSet {
     v.add(emptyDir(TMP_VOLUME));
     v.add(new VolumeBuilder().withName(BOOTSTRAP_VOLUME).withNewConfigMap().withName(Names.bootstrapConfigMap(etcd))
         .withOptional(true).withDefaultMode(0444).endConfigMap().build());
+    v.add(secret(AGENT_API_VOLUME, Names.agentApiSecret(etcd)));
     if (e.getClientTLS() != null) {
       v.add(secret(CLIENT_TLS_VOLUME, e.getClientTLS().getSecretRef().getName()));
     }

@@ -45,6 +45,11 @@ public final class Names {
     return etcd.getMetadata().getName();
   }
 
+  /** The Secret with the agents' API token (key {@code token}), created by the operator. */
+  public static String agentApiSecret(Etcd etcd) {
+    return etcd.getMetadata().getName() + "-agent-api";
+  }
+
   /** ServiceAccount, Role and RoleBinding of the agent share the Etcd's name. */
   public static String rbac(Etcd etcd) {
     return etcd.getMetadata().getName();

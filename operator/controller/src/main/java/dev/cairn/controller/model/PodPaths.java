@@ -26,6 +26,8 @@ public final class PodPaths {
   public static final String STORE_CA_DIR = "/etc/cairn/secrets/store-ca";
   public static final String ENCRYPTION_KEY_DIR = "/etc/cairn/secrets/encryption";
   public static final String TOKEN_DIR = "/etc/cairn/secrets/token";
+  /** The agent API token (Secret {@code <etcd>-agent-api}), in both containers. */
+  public static final String AGENT_API_DIR = "/etc/cairn/secrets/agent-api";
 
   private PodPaths() {}
 }

@@ -17,6 +17,7 @@ import dev.cairn.controller.etcd.AgentClient;
 import dev.cairn.controller.etcd.ClientTls;
 import dev.cairn.controller.etcd.EtcdAdmin;
 import dev.cairn.controller.etcd.EtcdAdminException;
+import dev.cairn.controller.model.AgentApiSecret;
 import dev.cairn.controller.model.AgentRbac;
 import dev.cairn.controller.model.ClusterLeases;
 import dev.cairn.controller.model.ClusterServices;
@@ -337,6 +338,8 @@ public final class EtcdReconciler implements Reconciler<Etcd>, Cleaner<Etcd>, Au
     ensureLease(pass, ClusterLeases.fullSnapshot(etcd));
     ensureLease(pass, ClusterLeases.deltaSnapshot(etcd));
 
+    ensureAgentApiSecret(pass);
+
     if (plan.step() == Step.SCALE_IN && !removeMember(pass, plan.ordinal())) {
       target = pass.obs.statefulSetReplicas();
     }
@@ -584,6 +587,42 @@ public final class EtcdReconciler implements Reconciler<Etcd>, Cleaner<Etcd>, Au
     } else {
       relabel(pass, actual);
     }
+  }
+
+  /**
+   * Step: the agents' API token. Created once with a random token before the pods that mount it; read,
+   * never rewritten, while it holds one. Deleting the Secret rotates the token: a new one is created,
+   * the kubelet updates the members' files, and agents and operator read the token at each request.
+   */
+  private void ensureAgentApiSecret(Pass pass) {
+    Etcd etcd = pass.etcd;
+    Secret actual = agentApiSecret(etcd);
+    if (actual == null) {
+      pass.writer.create(AgentApiSecret.build(etcd, AgentApiSecret.newToken()));
+      pass.event("Normal", "AgentApiTokenCreated", "Created Secret " + Names.agentApiSecret(etcd)
+          + " with a new token for the members' agent API.");
+      return;
+    }
+    if (AgentApiSecret.token(actual) != null) {
+      return;
+    }
+    if (!ownedBy(actual, etcd)) {
+      // Someone else's Secret under that name: never overwritten.
+      pass.error("AgentApiTokenMissing", "Secret " + Names.agentApiSecret(etcd) + " has no token under key '"
+          + AgentApiSecret.KEY + "' and was not created by the operator, so the agents refuse every request that"
+          + " acts (snapshots, recovery directives). Put a token under that key, or delete the Secret and the"
+          + " operator creates one.");
+      return;
+    }
+    Secret fixed = new io.fabric8.kubernetes.api.model.SecretBuilder(actual)
+        .withData(AgentApiSecret.build(etcd, AgentApiSecret.newToken()).getData()).withStringData(null).build();
+    pass.writer.update(actual, fixed);
+    pass.event("Normal", "AgentApiTokenCreated", "Secret " + Names.agentApiSecret(etcd)
+        + " had no token; wrote a new one for the members' agent API.");
+  }
+
+  private Secret agentApiSecret(Etcd etcd) {
+    return client.secrets().inNamespace(etcd.getMetadata().getNamespace()).withName(Names.agentApiSecret(etcd)).get();
   }
 
   // A member Lease goes once its member is gone for good: beyond the members kept, and no pod left.
@@ -878,7 +917,7 @@ public final class EtcdReconciler implements Reconciler<Etcd>, Cleaner<Etcd>, Au
         + etcd.getSpec().getAgent().getPort());
     byte[] ca = tls ? secret(etcd, etcd.getSpec().getAgent().getTls().getSecretRef().getName()).get(SecretKeys.CA_CERT)
         : null;
-    return new AgentClient.Target(url, ca);
+    return new AgentClient.Target(url, ca, AgentApiSecret.token(agentApiSecret(etcd)));
   }
 
   private static String host(Pass pass, int ordinal, boolean tls) {

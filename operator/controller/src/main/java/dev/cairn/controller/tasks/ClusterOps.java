@@ -327,7 +327,9 @@ final class ClusterOps {
           .withName(etcd.getSpec().getAgent().getTls().getSecretRef().getName()).get();
       ca = s == null ? null : secretBytes(s, SecretKeys.CA_CERT);
     }
-    return new AgentClient.Target(url, ca);
+    String token = dev.cairn.controller.model.AgentApiSecret.token(
+        client.secrets().inNamespace(etcd.getMetadata().getNamespace()).withName(Names.agentApiSecret(etcd)).get());
+    return new AgentClient.Target(url, ca, token);
   }
 
   /** A key of a Secret, decoded; null when absent ({@code stringData} counts, as in local mode). */

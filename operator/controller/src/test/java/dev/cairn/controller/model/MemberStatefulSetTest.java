@@ -81,11 +81,11 @@ class MemberStatefulSetTest {
     assertEquals(List.of("cairn", "agent", "server"), agent.getCommand());
     assertEquals("registry.test/cairn-etcd:v3.5.17", etcd.getImage());
     assertEquals("registry.test/cairn:1.0", agent.getImage());
-    assertEquals(List.of("--agent-url=http://$(POD_IP):8080", "--data-dir=/var/lib/etcd",
-        "--config-file=/var/run/cairn/etcd.conf.yaml"), etcd.getArgs());
+    assertEquals(List.of("--agent-url=http://$(POD_IP):8080", "--agent-token-file=/etc/cairn/secrets/agent-api/token",
+        "--data-dir=/var/lib/etcd", "--config-file=/var/run/cairn/etcd.conf.yaml"), etcd.getArgs());
     assertEquals(List.of("--endpoints=http://$(POD_IP):2379", "--listen=$(POD_IP):8080",
         "--scratch-dir=/var/lib/cairn/scratch", "--full-snapshot-lease=orders-full-snapshot",
-        "--delta-snapshot-lease=orders-delta-snapshot",
+        "--delta-snapshot-lease=orders-delta-snapshot", "--api-token-file=/etc/cairn/secrets/agent-api/token",
         "--bootstrap-directive=/etc/cairn/bootstrap/directive.json"), agent.getArgs());
     assertEquals(Map.of("CAIRN_ETCD_NAME", "orders", "CAIRN_DATA_DIR", "/var/lib/etcd",
         "CAIRN_ETCD_CONFIG", "/etc/cairn/config/etcd.yaml", "CAIRN_AGENT_CONFIG", "/etc/cairn/config/agent.yaml"),
@@ -199,7 +199,7 @@ class MemberStatefulSetTest {
     assertEquals(List.of(
         "--endpoints=https://$(POD_NAME).orders-peer.platform.svc:2379", "--listen=$(POD_IP):8080",
         "--scratch-dir=/var/lib/cairn/scratch", "--full-snapshot-lease=orders-full-snapshot",
-        "--delta-snapshot-lease=orders-delta-snapshot",
+        "--delta-snapshot-lease=orders-delta-snapshot", "--api-token-file=/etc/cairn/secrets/agent-api/token",
         "--tls-cert=/etc/cairn/tls/agent/tls.crt", "--tls-key=/etc/cairn/tls/agent/tls.key",
         "--store=s3://acme-backups/platform/orders?endpoint=https://minio.example:9000&region=eu-central-1"
             + "&pathStyle=true&ca=/etc/cairn/secrets/store-ca/ca.crt",
@@ -212,6 +212,24 @@ class MemberStatefulSetTest {
     assertEquals("/etc/cairn/tls/client", literalEnv(agent).get("CAIRN_CLIENT_TLS_DIR"));
     assertEquals("/etc/cairn/tls/peer", literalEnv(agent).get("CAIRN_PEER_TLS_DIR"));
     assertEquals("/etc/cairn/secrets/store-ca", mounts(agent).get("store-ca"));
+  }
+
+  @Test
+  void bothContainersGetTheAgentApiTokenAndNothingElseOfIt() {
+    StatefulSet s = MemberStatefulSet.build(Fixtures.plain(), CFG, 3, null);
+    Volume v = volumes(s).get("agent-api");
+    assertEquals("orders-agent-api", v.getSecret().getSecretName());
+    assertEquals(0440, v.getSecret().getDefaultMode());
+    assertTrue(v.getSecret().getOptional() == null || !v.getSecret().getOptional(),
+        "a member never starts without it: its agent would refuse the operator");
+    Container etcd = container(s, "etcd");
+    Container agent = container(s, "agent");
+    for (Container c : List.of(etcd, agent)) {
+      assertEquals("/etc/cairn/secrets/agent-api", mounts(c).get("agent-api"), c.getName());
+      assertTrue(c.getVolumeMounts().stream().filter(m -> m.getName().equals("agent-api")).allMatch(VolumeMount::getReadOnly));
+    }
+    assertTrue(etcd.getArgs().contains("--agent-token-file=/etc/cairn/secrets/agent-api/token"), etcd.getArgs().toString());
+    assertTrue(agent.getArgs().contains("--api-token-file=/etc/cairn/secrets/agent-api/token"), agent.getArgs().toString());
   }
 
   @Test

@@ -12,6 +12,7 @@ import dev.cairn.api.v1alpha1.EtcdStatus;
 import dev.cairn.api.v1alpha1.MemberState;
 import dev.cairn.api.v1alpha1.OperationState;
 import dev.cairn.api.v1alpha1.OperationType;
+import dev.cairn.controller.model.AgentApiSecret;
 import dev.cairn.controller.testing.FakeCluster;
 import dev.cairn.controller.testing.Harness;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -40,7 +41,8 @@ class CreateIT {
           c.leases().inNamespace(NS).withName("orders-1").get(),
           c.leases().inNamespace(NS).withName("orders-2").get(),
           c.leases().inNamespace(NS).withName("orders-full-snapshot").get(),
-          c.leases().inNamespace(NS).withName("orders-delta-snapshot").get());
+          c.leases().inNamespace(NS).withName("orders-delta-snapshot").get(),
+          c.secrets().inNamespace(NS).withName("orders-agent-api").get());
       for (HasMetadata o : owned) {
         assertNotNull(o, "a managed object is missing");
         assertEquals(created.getMetadata().getUid(), o.getMetadata().getOwnerReferences().get(0).getUid(),
@@ -48,6 +50,9 @@ class CreateIT {
         assertEquals("cairn", o.getMetadata().getLabels().get(Labels.MANAGED_BY));
         assertEquals("orders", o.getMetadata().getLabels().get(Labels.INSTANCE));
       }
+      String token = AgentApiSecret.token(c.secrets().inNamespace(NS).withName("orders-agent-api").get());
+      assertTrue(token != null && token.matches("[A-Za-z0-9_-]{43}"), "a random 256-bit token: " + (token == null
+          ? null : token.length() + " characters"));
       assertEquals(2, c.policy().v1().podDisruptionBudget().inNamespace(NS).withName("orders").get()
           .getSpec().getMinAvailable().getIntVal());
 
@@ -93,6 +98,55 @@ class CreateIT {
       await("a QuorumLost warning", () -> h.hasEvent("pay", "QuorumLost"));
       h.cluster.notReady.clear();
       h.awaitReady("pay");
+    }
+  }
+
+  @Test
+  void theAgentApiTokenIsKeptRepairedAndRotatedButASecretNotOursIsNeverWritten() {
+    try (Harness h = Harness.start()) {
+      h.create(Harness.etcd("tok"));
+      h.awaitReady("tok");
+      var secrets = h.client.secrets().inNamespace(NS);
+      String first = AgentApiSecret.token(secrets.withName("tok-agent-api").get());
+      assertNotNull(first);
+
+      // Emptied by hand: a new token, not the old one back (it may have leaked).
+      secrets.withName("tok-agent-api").edit(s -> {
+        s.setData(java.util.Map.of());
+        return s;
+      });
+      await("a token in the emptied Secret", () -> AgentApiSecret.token(secrets.withName("tok-agent-api").get()) != null);
+      String repaired = AgentApiSecret.token(secrets.withName("tok-agent-api").get());
+      assertTrue(!repaired.equals(first), "a fresh token");
+
+      // Rotation: delete it, and a new one with another token appears.
+      secrets.withName("tok-agent-api").delete();
+      await("the Secret recreated", () -> AgentApiSecret.token(secrets.withName("tok-agent-api").get()) != null);
+      assertTrue(!AgentApiSecret.token(secrets.withName("tok-agent-api").get()).equals(repaired), "rotated");
+      h.assertSteadyStateWritesNothing();
+    }
+    try (Harness h = Harness.start()) {
+      // Someone's own Secret under the name: a token in it is used as it is, none is an error, never a write.
+      h.client.secrets().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+          .withNewMetadata().withName("mine-agent-api").withNamespace(NS).endMetadata()
+          .withStringData(java.util.Map.of("other", "x")).build()).create();
+      h.create(Harness.etcd("mine"));
+      await("the error about the Secret", () -> h.get("mine").getStatus() != null
+          && h.get("mine").getStatus().getLastErrors() != null && h.get("mine").getStatus().getLastErrors().stream()
+          .anyMatch(e -> "AgentApiTokenMissing".equals(e.getCode())), () -> String.valueOf(h.get("mine").getStatus()));
+      var s = h.client.secrets().inNamespace(NS).withName("mine-agent-api").get();
+      assertEquals(java.util.Map.of("other", "x"), s.getStringData() != null ? s.getStringData()
+          : java.util.Map.of("other", new String(java.util.Base64.getDecoder().decode(s.getData().get("other")))));
+      assertTrue(s.getMetadata().getOwnerReferences() == null || s.getMetadata().getOwnerReferences().isEmpty(),
+          "not taken over");
+      h.client.secrets().inNamespace(NS).withName("mine-agent-api").edit(x -> {
+        x.setStringData(null);
+        x.setData(java.util.Map.of("token", java.util.Base64.getEncoder().encodeToString("their-own-token".getBytes())));
+        return x;
+      });
+      await("the error gone once the Secret holds a token", () -> h.get("mine").getStatus().getLastErrors() == null
+          || h.get("mine").getStatus().getLastErrors().stream().noneMatch(e -> "AgentApiTokenMissing".equals(e.getCode())));
+      assertEquals("their-own-token", AgentApiSecret.token(h.client.secrets().inNamespace(NS).withName("mine-agent-api").get()));
     }
   }
 }

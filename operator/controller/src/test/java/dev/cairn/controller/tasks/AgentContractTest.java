@@ -96,6 +96,36 @@ class AgentContractTest {
         "POST /snapshot/full?final=true"), requests);
   }
 
+  /** With the agent's own token guard in front: the token goes with every call, and none is refused. */
+  @Test
+  void theTokenTravelsWithEveryCall(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path file = dir.resolve("token");
+    java.nio.file.Files.writeString(file, "s3cr3t-agent-token");
+    HttpServer guarded = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    guarded.createContext("/", ex -> {
+      requests.add(ex.getRequestMethod() + " " + ex.getRequestURI());
+      byte[] b = "{\"object\":\"o\",\"endRevision\":7}".getBytes(StandardCharsets.UTF_8);
+      ex.sendResponseHeaders(200, b.length);
+      ex.getResponseBody().write(b);
+      ex.close();
+    }).getFilters().add(new dev.cairn.agent.http.ApiToken(file));
+    guarded.start();
+    try {
+      URI base = URI.create("http://127.0.0.1:" + guarded.getAddress().getPort());
+      AgentClient c = new HttpAgentClient(Duration.ofSeconds(2));
+      AgentClient.Target withToken = new AgentClient.Target(base, null, "s3cr3t-agent-token");
+      assertEquals(7, c.snapshot(withToken, true, false, Duration.ofSeconds(5)).orElseThrow().endRevision());
+      assertEquals(7, c.finalFullSnapshot(withToken, Duration.ofSeconds(5)).endRevision());
+      AgentException e = assertThrows(AgentException.class,
+          () -> c.snapshot(new AgentClient.Target(base, null), true, false, Duration.ofSeconds(5)));
+      assertTrue(e.getMessage().contains("HTTP 401") && e.getMessage().contains("Authorization: Bearer"), e.getMessage());
+      assertFalse(withToken.toString().contains("s3cr3t"), "a target prints as its URL only");
+      assertEquals(List.of("POST /snapshot/full", "POST /snapshot/full?final=true"), requests);
+    } finally {
+      guarded.stop(0);
+    }
+  }
+
   /** The agent's MemberReport JSON for a db it cannot read: the problem is carried, the data unknown. */
   @Test
   void memberStatusWithAnUnreadableDb() throws Exception {
