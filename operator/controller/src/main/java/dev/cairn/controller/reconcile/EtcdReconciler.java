@@ -609,9 +609,9 @@ public final class EtcdReconciler implements Reconciler<Etcd>, Cleaner<Etcd>, Au
     if (!ownedBy(actual, etcd)) {
       // Someone else's Secret under that name: never overwritten.
       pass.error("AgentApiTokenMissing", "Secret " + Names.agentApiSecret(etcd) + " has no token under key '"
-          + AgentApiSecret.KEY + "' and was not created by the operator, so the agents refuse every request that"
-          + " acts (snapshots, recovery directives). Put a token under that key, or delete the Secret and the"
-          + " operator creates one.");
+          + AgentApiSecret.KEY + "' and was not created by the operator, so member agents cannot start (their"
+          + " --api-token-file is missing). Put a token under that key, or delete the Secret and the operator"
+          + " creates one.");
       return;
     }
     Secret fixed = new io.fabric8.kubernetes.api.model.SecretBuilder(actual)
