@@ -83,8 +83,6 @@ class ChartInstallIT {
       Map.entry("delete cairn.dev etcdsnapshots", "CatalogSync: a record whose object left the store is deleted"),
       Map.entry("patch cairn.dev etcdsnapshots/status", "CatalogSync and SnapshotReconciler: record status"),
       Map.entry("get core pods", "AgentRbac grants the agents pods get: the operator must hold it to create their Role"),
-      Map.entry("update core secrets", "EtcdReconciler.ensureAgentApiSecret: an <etcd>-agent-api Secret of the"
-          + " operator's that lost its token gets a new one"),
       Map.entry("delete core pods", "EtcdReconciler.restart: a rolling update deletes one member pod at a time"),
       Map.entry("update core persistentvolumeclaims", "EtcdReconciler: volumes grow with spec.storage.capacity"),
       Map.entry("delete core persistentvolumeclaims", "ClusterOps: RecoverQuorum and Restore wipe members' volumes")));

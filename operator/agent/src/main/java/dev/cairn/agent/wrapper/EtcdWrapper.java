@@ -114,7 +114,7 @@ public final class EtcdWrapper {
     long deadline = o.initTimeout().isZero() ? Long.MAX_VALUE : System.nanoTime() + o.initTimeout().toNanos();
     boolean started = false;
     InitClient.State last = null;
-    String lastTlsProblem = null;
+    String lastProblem = null;
     while (!stopping) {
       try {
         if (!started) {
@@ -142,14 +142,22 @@ public final class EtcdWrapper {
       } catch (ConnectException | HttpTimeoutException e) {
         // The agent container may start after this one: keep asking.
         LOG.debug("agent not reachable yet: {}", e.toString());
+      } catch (InitClient.TokenRefused e) {
+        // Kept trying, said once per distinct problem: a token rotation reaches the two containers'
+        // files at slightly different moments, but a missing Secret key never heals by itself.
+        String msg = e.getMessage();
+        if (!java.util.Objects.equals(msg, lastProblem)) {
+          LOG.warn("the agent API token was refused, retrying: {}", msg);
+          lastProblem = msg;
+        }
       } catch (javax.net.ssl.SSLException e) {
         // Kept trying: the agent may be restarting, or its certificate about to be renewed (the CA
         // bundle is re-read). Said loudly, once per distinct problem, since it may also never heal.
         String msg = e.getMessage();
-        if (!java.util.Objects.equals(msg, lastTlsProblem)) {
+        if (!java.util.Objects.equals(msg, lastProblem)) {
           LOG.warn("TLS with the agent failed, retrying: {}. Check that --agent-ca holds the CA the agent's"
               + " certificate chains to and that the certificate covers the host of --agent-url", msg);
-          lastTlsProblem = msg;
+          lastProblem = msg;
         }
       }
       if (System.nanoTime() > deadline) {

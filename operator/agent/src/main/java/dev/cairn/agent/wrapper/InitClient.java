@@ -56,6 +56,10 @@ public final class InitClient {
         http.send(
             authorized(request("/initialization/start?mode=" + m)).POST(HttpRequest.BodyPublishers.noBody()).build(),
             HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() == 401 || r.statusCode() == 503) {
+      throw new TokenRefused(
+          "agent refused /initialization/start?mode=" + m + ": HTTP " + r.statusCode() + " " + r.body());
+    }
     if (r.statusCode() / 100 != 2) {
       throw new IOException(
           "agent refused /initialization/start?mode=" + m + ": HTTP " + r.statusCode() + " " + r.body());
@@ -88,11 +92,26 @@ public final class InitClient {
     return r.body();
   }
 
+  /**
+   * The agent refused the token (401) or could not read its own (503), or this side cannot read its
+   * file: during a rotation the two containers' files may differ for a moment, so the wrapper asks again.
+   */
+  public static final class TokenRefused extends IOException {
+    TokenRefused(String message) {
+      super(message);
+    }
+  }
+
   private HttpRequest.Builder authorized(HttpRequest.Builder b) throws IOException {
     if (tokenFile != null) {
-      String token = java.nio.file.Files.readString(tokenFile).strip();
+      String token;
+      try {
+        token = java.nio.file.Files.readString(tokenFile).strip();
+      } catch (IOException e) {
+        throw new TokenRefused("cannot read the agent API token file " + tokenFile + ": " + e);
+      }
       if (token.isEmpty()) {
-        throw new IOException("the agent API token file " + tokenFile + " is empty");
+        throw new TokenRefused("the agent API token file " + tokenFile + " is empty");
       }
       b.header("Authorization", "Bearer " + token);
     }

@@ -126,7 +126,8 @@ class ApiTokenTest {
   void theWrapperSendsTheTokenWithTheInitialisationStart() throws Exception {
     new InitClient(base, http, tokenFile).start(ValidationMode.SANITY);
     assertEquals(List.of("POST /initialization/start"), served);
-    IOException e = assertThrows(IOException.class, () -> new InitClient(base, http).start(ValidationMode.FULL));
+    IOException e = assertThrows(InitClient.TokenRefused.class, () -> new InitClient(base, http).start(ValidationMode.FULL),
+        "a refusal the wrapper retries (a rotation reaches the containers' files at different moments)");
     assertTrue(e.getMessage().contains("HTTP 401"), e.getMessage());
     assertEquals(InitClient.State.NEW, new InitClient(base, http).status().state(), "status needs no token");
   }

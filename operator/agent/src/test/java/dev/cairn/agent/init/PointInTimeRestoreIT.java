@@ -107,12 +107,16 @@ class PointInTimeRestoreIT {
     }
   }
 
-  /** Cuts deltas until the store reaches etcd's revision now. */
+  /**
+   * Cuts deltas until the store reaches etcd's revision now: one delta, unless a cut fails. Each cut
+   * first waits until the watch has delivered that revision (onceDelta); cutting at once could store
+   * the round in two deltas when the last event is still on its way.
+   */
   static long flush(SnapshotService agent, BackupStore store, Client c) throws Exception {
     long target = revision(c);
     await("deltas up to revision " + target + " (" + agent.health() + ")", () -> {
       try {
-        agent.deltaSnapshot(WAIT);
+        agent.onceDelta(WAIT);
         return catalog(store).newestEndRevision() >= target;
       } catch (Exception e) {
         return false;

@@ -141,8 +141,11 @@ public final class HttpAgentClient implements AgentClient {
     if (target.caPem() != null) {
       cb.sslContext(trusting(target));
     }
-    HttpRequest req = authorized(HttpRequest.newBuilder(target.baseUrl().resolve(path)), target).timeout(timeout)
-        .method(method, HttpRequest.BodyPublishers.noBody()).build();
+    HttpRequest.Builder rb = HttpRequest.newBuilder(target.baseUrl().resolve(path));
+    if (!"GET".equals(method)) {
+      authorized(rb, target);
+    }
+    HttpRequest req = rb.timeout(timeout).method(method, HttpRequest.BodyPublishers.noBody()).build();
     try {
       return cb.build().send(req, HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
@@ -154,7 +157,8 @@ public final class HttpAgentClient implements AgentClient {
     }
   }
 
-  // Sent with every request, reads included: the agent ignores it where it needs none.
+  // Only with requests that act: the reads need none, and without agent TLS a token sent along with
+  // every member-status call would cross the network more often than it must.
   private static HttpRequest.Builder authorized(HttpRequest.Builder b, Target target) {
     if (target.token() != null) {
       b.header("Authorization", "Bearer " + target.token());

@@ -231,6 +231,12 @@ public final class EtcdReconciler implements Reconciler<Etcd>, Cleaner<Etcd>, Au
     Pass pass = new Pass(etcd, ctx);
     List<Problem> problems = validate(pass);
     Gate gate = gate(pass, problems);
+    try {
+      ensureAgentApiSecret(pass);
+    } catch (KubernetesClientException e) {
+      pass.error("AgentApiTokenFailed", "Creating the Secret " + Names.agentApiSecret(etcd) + " failed: HTTP "
+          + e.getCode() + " " + e.getMessage() + ". The operator retries; check its RBAC (secrets create).");
+    }
     boolean applied = false;
     if (gate == Gate.APPLY) {
       try {
@@ -337,8 +343,6 @@ public final class EtcdReconciler implements Reconciler<Etcd>, Cleaner<Etcd>, Au
     }
     ensureLease(pass, ClusterLeases.fullSnapshot(etcd));
     ensureLease(pass, ClusterLeases.deltaSnapshot(etcd));
-
-    ensureAgentApiSecret(pass);
 
     if (plan.step() == Step.SCALE_IN && !removeMember(pass, plan.ordinal())) {
       target = pass.obs.statefulSetReplicas();
@@ -590,9 +594,12 @@ public final class EtcdReconciler implements Reconciler<Etcd>, Cleaner<Etcd>, Au
   }
 
   /**
-   * Step: the agents' API token. Created once with a random token before the pods that mount it; read,
-   * never rewritten, while it holds one. Deleting the Secret rotates the token: a new one is created,
-   * the kubelet updates the members' files, and agents and operator read the token at each request.
+   * Step, whatever the gate: the agents' API token. Created once with a random token; then only read.
+   * It runs while a task holds the cluster or the spec is suspended or invalid too, since member pods
+   * (which a task may be recreating) cannot start without it. Deleting the Secret rotates the token: a
+   * new one is created, the kubelet updates the members' files, agents and operator read it per request.
+   * A Secret without a token is never written (the operator holds no update on Secrets): an error says
+   * to delete it.
    */
   private void ensureAgentApiSecret(Pass pass) {
     Etcd etcd = pass.etcd;
@@ -603,22 +610,12 @@ public final class EtcdReconciler implements Reconciler<Etcd>, Cleaner<Etcd>, Au
           + " with a new token for the members' agent API.");
       return;
     }
-    if (AgentApiSecret.token(actual) != null) {
-      return;
-    }
-    if (!ownedBy(actual, etcd)) {
-      // Someone else's Secret under that name: never overwritten.
+    if (AgentApiSecret.token(actual) == null) {
       pass.error("AgentApiTokenMissing", "Secret " + Names.agentApiSecret(etcd) + " has no token under key '"
-          + AgentApiSecret.KEY + "' and was not created by the operator, so member agents cannot start (their"
-          + " --api-token-file is missing). Put a token under that key, or delete the Secret and the operator"
-          + " creates one.");
-      return;
+          + AgentApiSecret.KEY + "', so member agents cannot start (their --api-token-file is missing). Delete the"
+          + " Secret and the operator creates one with a new token" + (ownedBy(actual, etcd) ? "" : " (it was not"
+          + " created by the operator, so it is not rewritten)") + ", or put a token under that key.");
     }
-    Secret fixed = new io.fabric8.kubernetes.api.model.SecretBuilder(actual)
-        .withData(AgentApiSecret.build(etcd, AgentApiSecret.newToken()).getData()).withStringData(null).build();
-    pass.writer.update(actual, fixed);
-    pass.event("Normal", "AgentApiTokenCreated", "Secret " + Names.agentApiSecret(etcd)
-        + " had no token; wrote a new one for the members' agent API.");
   }
 
   private Secret agentApiSecret(Etcd etcd) {

@@ -102,7 +102,7 @@ class CreateIT {
   }
 
   @Test
-  void theAgentApiTokenIsKeptRepairedAndRotatedButASecretNotOursIsNeverWritten() {
+  void theAgentApiTokenIsCreatedOnceRotatedByDeletionAndNeverRewritten() {
     try (Harness h = Harness.start()) {
       h.create(Harness.etcd("tok"));
       h.awaitReady("tok");
@@ -110,19 +110,33 @@ class CreateIT {
       String first = AgentApiSecret.token(secrets.withName("tok-agent-api").get());
       assertNotNull(first);
 
-      // Emptied by hand: a new token, not the old one back (it may have leaked).
+      // Emptied by hand: an error that says what to do, and no write (the operator holds no update on Secrets).
       secrets.withName("tok-agent-api").edit(s -> {
         s.setData(java.util.Map.of());
         return s;
       });
-      await("a token in the emptied Secret", () -> AgentApiSecret.token(secrets.withName("tok-agent-api").get()) != null);
-      String repaired = AgentApiSecret.token(secrets.withName("tok-agent-api").get());
-      assertTrue(!repaired.equals(first), "a fresh token");
+      await("the error about the emptied Secret", () -> h.get("tok").getStatus().getLastErrors() != null
+          && h.get("tok").getStatus().getLastErrors().stream().anyMatch(e -> "AgentApiTokenMissing".equals(e.getCode())
+          && e.getDescription().contains("Delete the Secret")), () -> String.valueOf(h.get("tok").getStatus()));
+      var emptied = secrets.withName("tok-agent-api").get().getData();
+      assertTrue(emptied == null || emptied.isEmpty(), "not rewritten: " + emptied);
+      String repaired = first;
 
       // Rotation: delete it, and a new one with another token appears.
       secrets.withName("tok-agent-api").delete();
       await("the Secret recreated", () -> AgentApiSecret.token(secrets.withName("tok-agent-api").get()) != null);
       assertTrue(!AgentApiSecret.token(secrets.withName("tok-agent-api").get()).equals(repaired), "rotated");
+
+      // Also while the spec is suspended (or a task holds the cluster): pods cannot start without it.
+      h.edit("tok", e -> e.getMetadata().setAnnotations(new java.util.HashMap<>(java.util.Map.of(
+          dev.cairn.api.Annotations.SUSPEND_RECONCILE, "true"))));
+      await("the pass to see the suspension", () -> h.get("tok").getStatus().getLastOperation() != null
+          && String.valueOf(h.get("tok").getStatus().getLastOperation().getDescription())
+          .contains(dev.cairn.api.Annotations.SUSPEND_RECONCILE));
+      secrets.withName("tok-agent-api").delete();
+      await("the Secret recreated while suspended",
+          () -> AgentApiSecret.token(secrets.withName("tok-agent-api").get()) != null);
+      h.edit("tok", e -> e.getMetadata().getAnnotations().remove(dev.cairn.api.Annotations.SUSPEND_RECONCILE));
       h.assertSteadyStateWritesNothing();
     }
     try (Harness h = Harness.start()) {
