@@ -32,6 +32,15 @@ public class RecoverySpec {
           + " to ride out a node reboot.")
   private String quorumLossGracePeriod = "5m";
 
+  @Default("false")
+  @JsonPropertyDescription(
+      "Passed to the automatic RecoverQuorum task as recoverQuorum.allowUnknownMembers. true: a member whose pod or"
+          + " volume exists but whose agent cannot be asked what it holds (a node lost with its local volume, say)"
+          + " counts as holding no data and its volume is deleted, so recovery goes on without a person; writes only"
+          + " that member held are lost. false: such a task fails after 2m having changed nothing, and a person"
+          + " decides.")
+  private Boolean allowUnknownMembers = false;
+
   public Boolean getAutomatic() {
     return automatic;
   }
@@ -48,6 +57,14 @@ public class RecoverySpec {
     this.quorumLossGracePeriod = quorumLossGracePeriod;
   }
 
+  public Boolean getAllowUnknownMembers() {
+    return allowUnknownMembers;
+  }
+
+  public void setAllowUnknownMembers(Boolean allowUnknownMembers) {
+    this.allowUnknownMembers = allowUnknownMembers;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -57,16 +74,18 @@ public class RecoverySpec {
       return false;
     }
     RecoverySpec that = (RecoverySpec) o;
-    return Objects.equals(automatic, that.automatic) && Objects.equals(quorumLossGracePeriod, that.quorumLossGracePeriod);
+    return Objects.equals(automatic, that.automatic) && Objects.equals(quorumLossGracePeriod, that.quorumLossGracePeriod)
+        && Objects.equals(allowUnknownMembers, that.allowUnknownMembers);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(automatic, quorumLossGracePeriod);
+    return Objects.hash(automatic, quorumLossGracePeriod, allowUnknownMembers);
   }
 
   @Override
   public String toString() {
-    return "RecoverySpec{automatic=" + automatic + ", quorumLossGracePeriod=" + quorumLossGracePeriod + "}";
+    return "RecoverySpec{automatic=" + automatic + ", quorumLossGracePeriod=" + quorumLossGracePeriod
+        + ", allowUnknownMembers=" + allowUnknownMembers + "}";
   }
 }

@@ -292,7 +292,10 @@ public final class TaskTriggers implements Reconciler<Etcd> {
     EtcdOpsTaskSpec spec = new EtcdOpsTaskSpec();
     spec.setEtcdRef(new LocalEtcdReference(etcd.getMetadata().getName()));
     spec.setType(TaskType.RECOVER_QUORUM);
-    spec.setRecoverQuorum(new RecoverQuorumConfig());
+    RecoverQuorumConfig rq = new RecoverQuorumConfig();
+    // A person chose, in the Etcd, whether a member nobody can ask may be written off at night.
+    rq.setAllowUnknownMembers(Boolean.TRUE.equals(etcd.getSpec().getRecovery().getAllowUnknownMembers()));
+    spec.setRecoverQuorum(rq);
     String name = taskName(etcd.getMetadata().getName(), "auto-recover", now);
     EtcdOpsTask t = task(etcd, name, spec, "automatic-recovery");
     t.getMetadata().getLabels().put(QUORUM_LOST_SINCE, episode);

@@ -265,6 +265,8 @@ class RecoverQuorumIT {
       await("an automatic RecoverQuorum task", () -> automatic(w).size() == 1);
       EtcdOpsTask t = automatic(w).get(0);
       assertEquals(TaskType.RECOVER_QUORUM, t.getSpec().getType());
+      assertEquals(Boolean.FALSE, t.getSpec().getRecoverQuorum().getAllowUnknownMembers(),
+          "unknown members are written off only when the Etcd says so");
       await("scaled to 0", () -> w.step(t.getMetadata().getName(), Steps.SCALE_TO_ZERO) != null
           && w.step(t.getMetadata().getName(), Steps.SCALE_TO_ZERO).getState() == StepState.SUCCEEDED);
       revive(w, "auto");
@@ -272,6 +274,39 @@ class RecoverQuorumIT {
       assertTrue(w.step(t.getMetadata().getName(), Steps.SELECT_SOURCE).getMessage().startsWith("Keeping auto-0"));
       Harness.sleep(1000);
       assertEquals(1, automatic(w).size(), "one task per quorum loss");
+    }
+  }
+
+  /**
+   * spec.recovery.allowUnknownMembers: the automatic task may write off a member nobody can ask (its
+   * node gone with a local volume), keeping the best member that answered, and finishes without a person.
+   */
+  @Test
+  void automaticRecoveryWritesOffAnUnaskableMemberOnlyWhenTheEtcdAllowsIt() throws Exception {
+    String bucket = s3.createBucket();
+    try (TaskWorld w = TaskWorld.start()) {
+      StoredSnapshots.createCredentials(w.client, NS);
+      Etcd e = etcd("night", bucket);
+      e.getSpec().getRecovery().setAutomatic(true);
+      e.getSpec().getRecovery().setAllowUnknownMembers(true);
+      w.create(e);
+      w.awaitEtcdReady("night");
+      String clusterId = w.etcd("night").getStatus().getClusterID();
+      w.agents.reports.put("night-0", new MemberReport("a0", clusterId, 50, true, true));
+      w.agents.reports.put("night-1", new MemberReport(null, null, -1, false, false));
+      w.agents.unreachable.add("night-2");
+      loseQuorum(w, "night");
+      await("an automatic RecoverQuorum task", () -> automatic(w).size() == 1);
+      EtcdOpsTask t = automatic(w).get(0);
+      assertEquals(Boolean.TRUE, t.getSpec().getRecoverQuorum().getAllowUnknownMembers());
+      await("scaled to 0", () -> w.step(t.getMetadata().getName(), Steps.SCALE_TO_ZERO) != null
+          && w.step(t.getMetadata().getName(), Steps.SCALE_TO_ZERO).getState() == StepState.SUCCEEDED);
+      String choice = w.step(t.getMetadata().getName(), Steps.SELECT_SOURCE).getMessage();
+      assertTrue(choice.startsWith("Keeping night-0"), choice);
+      assertTrue(choice.contains("Counted as holding no data (spec.recoverQuorum.allowUnknownMembers): night-2."), choice);
+      w.agents.unreachable.clear(); // the member comes back on a new node, with a new volume
+      revive(w, "night");
+      w.awaitPhase(t.getMetadata().getName(), TaskPhase.SUCCEEDED, LONG);
     }
   }
 
