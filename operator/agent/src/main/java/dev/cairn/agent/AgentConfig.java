@@ -37,6 +37,11 @@ public final class AgentConfig {
   public Duration gcPeriod = Duration.ofMinutes(1);
   /** Deltas older than this go (except the newest chain); null: they live as long as their full. */
   public Duration deltaRetention;
+  /**
+   * Archives of abandoned timelines (ADR 0008) whose restore started longer ago than this are removed by
+   * GC (only those {@code cairn store archive-remove} would remove without --force); null keeps them.
+   */
+  public Duration archiveRetention;
   /** Untrusted objects (no metadata) older than this are deleted by GC. */
   public Duration strayGrace = Duration.ofHours(1);
   /** Where full snapshots are spooled and deltas cut; needs room for one db (two when transformed). */
@@ -75,6 +80,11 @@ public final class AgentConfig {
     }
     if (heartbeat.isNegative() || heartbeat.isZero()) {
       throw new IllegalArgumentException("--heartbeat must be positive, got " + heartbeat);
+    }
+    if (archiveRetention != null && archiveRetention.compareTo(Duration.ofHours(1)) < 0) {
+      // An archive holds the only copies of the abandoned timeline: a typo such as 10s must not erase it.
+      throw new IllegalArgumentException("--archive-retention must be at least 1h, got " + archiveRetention
+          + "; leave it out to keep archives");
     }
     return this;
   }

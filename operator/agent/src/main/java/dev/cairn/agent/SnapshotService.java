@@ -140,7 +140,8 @@ public final class SnapshotService implements AutoCloseable {
     this.writer = store == null ? null : new SnapshotWriter(store, cfg.compression, key, scratch, backoff);
     this.fulls = store == null ? null : new FullSnapshotter(etcd, writer, revisions, scratch, clock, cfg.snapshotTimeout);
     this.gc = cfg.gcPolicy == null || store == null ? null
-        : new GarbageCollector(store, cfg.gcPolicy, cfg.deltaRetention, cfg.strayGrace, clock);
+        : new GarbageCollector(store, cfg.gcPolicy, cfg.deltaRetention, cfg.strayGrace, clock,
+            cfg.archiveRetention);
     this.capture = new DeltaCapture(etcd.client(), scratch, cfg.deltaMemoryLimit, this::segmentCut,
         new CaptureListener(), clock, cfg.retryInitial);
     this.uploader = new Thread(this::uploadLoop, "agent-delta-upload");

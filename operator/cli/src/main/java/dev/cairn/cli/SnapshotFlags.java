@@ -63,6 +63,12 @@ final class SnapshotFlags {
   @Option(names = "--delta-retention", paramLabel = "D", description = "Delete deltas older than this (not the newest chain).")
   String deltaRetention;
 
+  @Option(names = "--archive-retention", paramLabel = "D",
+      description = "Remove archives of abandoned timelines (restores to an older point) this long after their restore"
+          + " started; only finished ones, never the newest restore's before its timeline has its own full snapshot."
+          + " Unset: archives are kept.")
+  String archiveRetention;
+
   @Option(names = "--scratch-dir", paramLabel = "DIR", defaultValue = "${java.io.tmpdir}/cairn-agent",
       description = "Scratch disk for spooled full snapshots and cut deltas (default: ${DEFAULT-VALUE}).")
   Path scratchDir;
@@ -101,6 +107,8 @@ final class SnapshotFlags {
     c.gcPolicy = "none".equalsIgnoreCase(gcPolicy) ? null : wrap("--gc-policy", () -> RetentionPolicy.parse(gcPolicy, maxBackups));
     c.gcPeriod = wrap("--gc-period", () -> Flags.duration(gcPeriod));
     c.deltaRetention = deltaRetention == null ? null : wrap("--delta-retention", () -> Flags.duration(deltaRetention));
+    c.archiveRetention = archiveRetention == null ? null
+        : wrap("--archive-retention", () -> Flags.duration(archiveRetention));
     c.scratchDir = scratchDir;
     c.memberName = memberName == null ? "" : memberName;
     c.leaderOnly = leaderOnly;

@@ -275,7 +275,7 @@ final class StoreCommand implements Runnable {
 
   static void printArchives(BackupStore store, List<StoreInspector.Archive> archives, PrintWriter out) {
     out.println(store.describe() + ": " + archives.size() + " archive(s) of restores to an older point"
-        + " (never read by restores, never collected)");
+        + " (never read by restores; collected only by an agent with --archive-retention)");
     if (archives.isEmpty()) {
       return;
     }

@@ -67,6 +67,8 @@ class AgentCommandIT {
             serverArgs(closed, local, scratch, "--listen=127.0.0.1:0", "--tls-cert=" + dir.resolve("c.pem"))),
         new Case("heartbeat", "--heartbeat", serverArgs(closed, local, scratch, "--heartbeat=-1s")),
         new Case("gc", "--gc-policy", serverArgs(closed, local, scratch, "--gc-policy=Forever")),
+        new Case("archive", "--archive-retention must be at least 1h, got PT10M",
+            serverArgs(closed, local, scratch, "--archive-retention=10m")),
         new Case("token", "cannot read the API token file " + dir.resolve("no-such-token"),
             serverArgs(closed, local, scratch, "--listen=127.0.0.1:0", "--api-token-file=" + dir.resolve("no-such-token"))),
         new Case("etcd-down", "Check --endpoints", serverArgs(closed, local, scratch, "--listen=127.0.0.1:0")),

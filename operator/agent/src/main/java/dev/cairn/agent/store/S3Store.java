@@ -314,7 +314,7 @@ public final class S3Store implements BackupStore {
     try {
       // With the "/" delimiter the server returns archive/, .tmp/ and any other folder as one common
       // prefix each (skipped below as directories) instead of paging through everything in them:
-      // archives are never collected and can grow far larger than the live store.
+      // archives are kept for as long as the archive retention says (forever by default) and can grow far larger than the live store.
       Iterable<Result<Item>> results =
           client.listObjects(
               ListObjectsArgs.builder().bucket(config.bucket()).prefix(prefix).recursive(false).maxKeys(1000).build());

@@ -50,6 +50,19 @@ public class GarbageCollection {
           + " restore to this window.")
   private String deltaRetention;
 
+  @Pattern(Patterns.DURATION)
+  @Size(max = Patterns.DURATION_MAX_LENGTH)
+  @ValidationRule(
+      value = "duration(self) >= duration('1h')",
+      message = "backup.garbageCollection.archiveRetention must be at least 1h: archives hold the only copies of"
+          + " abandoned timelines")
+  @JsonPropertyDescription(
+      "Remove archives of abandoned timelines (what a restore to an older point moved aside, ADR 0008) this long"
+          + " after their restore started, such as 720h. Only finished, explained archives go, and never the newest"
+          + " restore's before its timeline has a full snapshot of its own. Unset: archives are kept (cairn store"
+          + " archive-remove removes one).")
+  private String archiveRetention;
+
   public GarbageCollectionPolicy getPolicy() {
     return policy;
   }
@@ -82,6 +95,14 @@ public class GarbageCollection {
     this.deltaRetention = deltaRetention;
   }
 
+  public String getArchiveRetention() {
+    return archiveRetention;
+  }
+
+  public void setArchiveRetention(String archiveRetention) {
+    this.archiveRetention = archiveRetention;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -91,16 +112,18 @@ public class GarbageCollection {
       return false;
     }
     GarbageCollection that = (GarbageCollection) o;
-    return Objects.equals(policy, that.policy) && Objects.equals(period, that.period) && Objects.equals(maxBackups, that.maxBackups) && Objects.equals(deltaRetention, that.deltaRetention);
+    return Objects.equals(policy, that.policy) && Objects.equals(period, that.period) && Objects.equals(maxBackups, that.maxBackups) && Objects.equals(deltaRetention, that.deltaRetention)
+        && Objects.equals(archiveRetention, that.archiveRetention);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(policy, period, maxBackups, deltaRetention);
+    return Objects.hash(policy, period, maxBackups, deltaRetention, archiveRetention);
   }
 
   @Override
   public String toString() {
-    return "GarbageCollection{policy=" + policy + ", period=" + period + ", maxBackups=" + maxBackups + ", deltaRetention=" + deltaRetention + "}";
+    return "GarbageCollection{policy=" + policy + ", period=" + period + ", maxBackups=" + maxBackups + ", deltaRetention=" + deltaRetention
+        + ", archiveRetention=" + archiveRetention + "}";
   }
 }

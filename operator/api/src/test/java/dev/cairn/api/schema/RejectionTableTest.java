@@ -143,6 +143,10 @@ class RejectionTableTest {
             "spec.backup.deltaSnapshotPeriod", "cel", "must be shorter than backup.garbageCollection.period"),
         create("quorum-loss grace period too short", ETCD, "{spec: {recovery: {quorumLossGracePeriod: 10s}}}",
             "spec.recovery.quorumLossGracePeriod", "cel", "at least 30s"),
+        create("archive retention too short", ETCD, "{spec: {backup: {garbageCollection: {archiveRetention: 10m}}}}",
+            "spec.backup.garbageCollection.archiveRetention", "cel", "at least 1h"),
+        create("bad archive retention", ETCD, "{spec: {backup: {garbageCollection: {archiveRetention: 30 days}}}}",
+            "spec.backup.garbageCollection.archiveRetention", "pattern", ""),
         // ---- Etcd: store
         create("S3 store without bucket", ETCD, "{spec: {backup: {store: {bucket: null}}}}",
             "spec.backup.store.bucket", "cel", "bucket is required when provider is S3"),

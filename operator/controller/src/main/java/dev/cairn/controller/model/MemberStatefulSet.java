@@ -302,6 +302,9 @@ public final class MemberStatefulSet {
       if (gc.getDeltaRetention() != null) {
         args.add("--delta-retention=" + gc.getDeltaRetention());
       }
+      if (gc.getArchiveRetention() != null) {
+        args.add("--archive-retention=" + gc.getArchiveRetention());
+      }
       if (backup.getEncryption() != null) {
         args.add("--encryption-key-file=" + PodPaths.ENCRYPTION_KEY_DIR + "/" + SecretKeys.ENCRYPTION_KEY);
         mounts.add(mount(ENCRYPTION_VOLUME, PodPaths.ENCRYPTION_KEY_DIR, true));

@@ -233,6 +233,16 @@ class MemberStatefulSetTest {
   }
 
   @Test
+  void archiveRetentionIsPassedOnlyWhenSet() {
+    Etcd e = Fixtures.full();
+    assertTrue(container(MemberStatefulSet.build(e, CFG, 3, null), "agent").getArgs().stream()
+        .noneMatch(a -> a.startsWith("--archive-retention")), "unset: archives are kept");
+    e.getSpec().getBackup().getGarbageCollection().setArchiveRetention("720h");
+    assertTrue(container(MemberStatefulSet.build(e, CFG, 3, null), "agent").getArgs()
+        .contains("--archive-retention=720h"));
+  }
+
+  @Test
   void aLocalStoreIsAHostPathAtItsOwnPath() {
     StatefulSet s = MemberStatefulSet.build(Fixtures.localStore(), CFG, 1, null);
     assertEquals("/srv/etcd-backups", volumes(s).get("backup-store").getHostPath().getPath());
