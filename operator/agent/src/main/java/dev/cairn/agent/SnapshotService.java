@@ -698,6 +698,7 @@ public final class SnapshotService implements AutoCloseable {
     try {
       GarbageCollector.Result r = gc.run();
       r.deleted().forEach(metrics::gcDeleted);
+      metrics.gcArchivesRemoved(r.archives());
     } catch (IOException e) {
       storeError(e);
       LOG.warn("garbage collection failed, it runs again in {}: {}", cfg.gcPeriod, e.getMessage());
@@ -711,6 +712,7 @@ public final class SnapshotService implements AutoCloseable {
     }
     GarbageCollector.Result r = gc.run();
     r.deleted().forEach(metrics::gcDeleted);
+    metrics.gcArchivesRemoved(r.archives());
     return Optional.of(r);
   }
 

@@ -106,6 +106,13 @@ public final class AgentMetrics {
         .increment(count);
   }
 
+  public void gcArchivesRemoved(int count) {
+    Counter.builder("cairn_agent_gc_archives_removed_total")
+        .description("Archives of abandoned timelines removed by garbage collection (archive retention)")
+        .register(registry)
+        .increment(count);
+  }
+
   public void storeError(String operation) {
     Counter.builder("cairn_agent_store_errors_total")
         .description("Failed backup store calls by operation")
