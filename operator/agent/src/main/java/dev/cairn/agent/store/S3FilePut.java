@@ -55,9 +55,17 @@ final class S3FilePut {
   private static final Pattern CODE = Pattern.compile("<Code>([^<]{0,200})</Code>");
   private static final Pattern MESSAGE = Pattern.compile("<Message>([^<]{0,500})</Message>");
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(S3FilePut.class);
+
   private final OkHttpClient http;
   private final S3Config config;
   private final Provider credentials;
+  /**
+   * Cleared for good once the endpoint (or a proxy before it) let a request with {@code Expect:
+   * 100-continue} wait until the read timeout without an answer: it waits for the body instead of
+   * answering the headers, so asking first only costs a timeout per upload.
+   */
+  private volatile boolean expectContinue = true;
 
   S3FilePut(OkHttpClient http, S3Config config, Provider credentials) {
     this.http = http;
@@ -108,6 +116,31 @@ final class S3FilePut {
    * {@code x-amz-meta-} prefix). The file must not change meanwhile.
    */
   void put(String key, Path file, long size, Map<String, String> userMetadata) throws IOException {
+    boolean expect = expectContinue && size >= EXPECT_CONTINUE_FROM;
+    java.util.concurrent.atomic.AtomicBoolean bodyStarted = new java.util.concurrent.atomic.AtomicBoolean();
+    try {
+      put(key, file, size, userMetadata, expect, bodyStarted);
+    } catch (java.io.InterruptedIOException e) {
+      if (!expect || bodyStarted.get() || Thread.currentThread().isInterrupted()) {
+        throw e;
+      }
+      // Timed out before the body was asked for: no 100 Continue and no refusal either. That is an
+      // endpoint that ignores Expect (RFC 9110 lets a server do so, and the client must not wait for
+      // ever): send bodies at once from now on, and this one again now.
+      expectContinue = false;
+      LOG.warn("the S3 endpoint {} did not answer 'Expect: 100-continue' before the read timeout ({}); sending"
+          + " upload bodies without asking first from now on", url(key).host(), e.toString());
+      put(key, file, size, userMetadata, false, new java.util.concurrent.atomic.AtomicBoolean());
+    }
+  }
+
+  /** Whether large uploads still ask for 100 Continue first (false once the endpoint ignored it). */
+  boolean expectsContinue() {
+    return expectContinue;
+  }
+
+  private void put(String key, Path file, long size, Map<String, String> userMetadata, boolean expect,
+      java.util.concurrent.atomic.AtomicBoolean bodyStarted) throws IOException {
     if (size > MAX_SIZE) {
       throw new IllegalArgumentException(file + " has " + size + " bytes, more than one PUT takes (" + MAX_SIZE + ")");
     }
@@ -118,12 +151,12 @@ final class S3FilePut {
     HttpUrl url = url(key);
     Request.Builder rb = new Request.Builder()
         .url(url)
-        .put(fileBody(file, size))
+        .put(fileBody(file, size, bodyStarted))
         .header("Host", HttpUtils.getHostHeader(url))
         .header("x-amz-date", AMZ_DATE.format(ZonedDateTime.now(ZoneOffset.UTC)))
         .header("x-amz-content-sha256", UNSIGNED)
         .header("Content-Type", OCTETS.toString());
-    if (size >= EXPECT_CONTINUE_FROM) {
+    if (expect) {
       // The server answers the headers first: a refusal (credentials, bucket) then arrives as S3's
       // own error before a GiB is sent, not as a connection reset in the middle of the body.
       rb.header("Expect", "100-continue");
@@ -154,7 +187,7 @@ final class S3FilePut {
     return code.isEmpty() && message.isEmpty() ? "(no S3 error in the answer)" : code + ": " + message;
   }
 
-  private static RequestBody fileBody(Path file, long size) {
+  private static RequestBody fileBody(Path file, long size, java.util.concurrent.atomic.AtomicBoolean started) {
     return new RequestBody() {
       @Override
       public MediaType contentType() {
@@ -168,6 +201,7 @@ final class S3FilePut {
 
       @Override
       public void writeTo(BufferedSink sink) throws IOException {
+        started.set(true);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
             Source src = Okio.source(java.nio.channels.Channels.newInputStream(ch))) {
           long left = size;
