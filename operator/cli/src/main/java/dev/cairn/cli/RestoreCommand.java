@@ -158,7 +158,8 @@ final class RestoreCommand implements Callable<Integer> {
   @Option(names = "--new-timeline",
       description = "For a snapshot or revision older than the store's newest: the restored member becomes the"
           + " cluster. Every snapshot above the restored revision is moved into the store's archive/ID/ folder"
-          + " (never deleted) so that no later start restores the newer state over it. Stop every member first.")
+          + " (kept; only an opt-in --archive-retention of the agents removes it) so that no later start"
+          + " restores the newer state over it. Stop every member first.")
   boolean newTimeline;
 
   @Option(names = "--restore-id", paramLabel = "ID",

@@ -1,6 +1,7 @@
 package dev.cairn.agent.gc;
 
 import dev.cairn.agent.inspect.StoreInspector;
+import dev.cairn.agent.restore.TimelineArchiver;
 import dev.cairn.agent.snapshot.SnapshotCatalog;
 import dev.cairn.agent.snapshot.SnapshotCatalog.Entry;
 import dev.cairn.agent.snapshot.SnapshotKind;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +35,10 @@ public final class GarbageCollector {
   private final Duration strayGrace;
   private final Clock clock;
   private final Duration archiveRetention;
-  private final java.util.Set<String> warned = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** How often archives are looked at, when a retention is set. */
+  static final Duration ARCHIVE_SWEEP = Duration.ofHours(1);
+  private final java.util.Set<String> leftAlone = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private volatile Instant lastArchiveSweep;
 
   /** Keeps every archive. */
   public GarbageCollector(
@@ -93,35 +98,65 @@ public final class GarbageCollector {
    * says done (an archive still being filled, or one nothing explains, may hold the only copy of a
    * snapshot), and it is not the newest restore while that restore's timeline has no full snapshot of
    * its own (the agents then take one at once, and the record is what tells them).
+   *
+   * <p>At most once per {@link #ARCHIVE_SWEEP} (the retention is at least that long, so nothing is
+   * kept much longer than asked): reading an archive lists its folder, and archives can be far
+   * larger than the live store. A folder that cannot be collected at all (no or an unreadable record,
+   * a name that is not an archive id, a file that is not a snapshot's) is reported once and then left
+   * alone for the life of this collector; one such folder never stops the others.
    */
   private int collectArchives(Instant now) throws IOException {
+    if (lastArchiveSweep != null && now.isBefore(lastArchiveSweep.plus(ARCHIVE_SWEEP))) {
+      return 0;
+    }
+    lastArchiveSweep = now;
     StoreInspector inspector = new StoreInspector(store);
     int removed = 0;
     for (String id : store.listArchives()) {
-      StoreInspector.Archive a = inspector.archive(id);
-      if (a.record() == null) {
-        if (warned.add(id)) { // once per archive and agent run: this repeats every GC period otherwise
-          LOG.warn("gc keeps archive {}: {}; remove it with cairn store archive-remove --force once it is not needed",
-              id, a.recordProblem());
-        }
-        continue;
-      }
-      if (!a.record().done() || !a.record().startedAt().isBefore(now.minus(archiveRetention))) {
+      if (leftAlone.contains(id)) {
         continue;
       }
       try {
+        Optional<TimelineArchiver.Record> rec;
+        try {
+          rec = TimelineArchiver.readRecord(store, id);
+        } catch (TimelineArchiver.UnreadableRecord e) {
+          leaveAlone(id, e.getMessage() + "; remove it with cairn store archive-remove --force once it is not needed");
+          continue;
+        }
+        if (rec.isEmpty()) {
+          leaveAlone(id, "it holds no record " + TimelineArchiver.RECORD + " (not written by a cairn restore, or its"
+              + " first step never finished); remove it with cairn store archive-remove --force once it is not needed");
+          continue;
+        }
+        if (!rec.get().done() || !rec.get().startedAt().isBefore(now.minus(archiveRetention))) {
+          continue;
+        }
         StoreInspector.Removal plan = inspector.planArchiveRemoval(id, false);
         if (plan.warning() != null) {
           continue;
         }
-        inspector.removeArchive(id, false);
+        StoreInspector.Removal done = inspector.removeArchive(id, false);
         removed++;
         LOG.info("gc removed archive {} ({} files; restore to revision {} started {}, older than {})", id,
-            a.files().size(), a.record().revision(), a.record().startedAt(), archiveRetention);
+            done.removed().size(), rec.get().revision(), rec.get().startedAt(), archiveRetention);
       } catch (StoreInspector.Refused e) {
         LOG.info("gc keeps archive {}: {}", id, e.getMessage());
+      } catch (IllegalArgumentException e) {
+        leaveAlone(id, e.getMessage());
+      } catch (IOException e) {
+        // The store failed for this folder: the others still get their turn, and the sweep is retried
+        // at the next run rather than in an hour.
+        LOG.warn("gc could not look at archive {} (tried again at the next run): {}", id, e.getMessage());
+        lastArchiveSweep = null;
       }
     }
     return removed;
+  }
+
+  private void leaveAlone(String id, String why) {
+    if (leftAlone.add(id)) {
+      LOG.warn("gc leaves archive folder {} alone: {}", id, why);
+    }
   }
 }

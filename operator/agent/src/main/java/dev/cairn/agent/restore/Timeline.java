@@ -8,7 +8,8 @@ public sealed interface Timeline {
 
   /**
    * The restored member becomes the cluster: everything the store holds above the restored revision
-   * is moved into archive {@code archiveId} (never deleted) so that no later start judges the member
+   * is moved into archive {@code archiveId} (not deleted; only an opt-in archive retention removes it,
+   * once finished and old) so that no later start judges the member
    * stale and restores the abandoned newer state over it. The same id again resumes or confirms the
    * same archiving (a crashed restore, run again).
    */

@@ -57,7 +57,8 @@ import org.slf4j.LoggerFactory;
  * </ol>
  *
  * Nothing is deleted that was not first copied into the archive; the archive itself is never
- * listed by readers of the live chain, and garbage collection never touches it.
+ * listed by readers of the live chain. Garbage collection leaves it alone unless an archive
+ * retention is set, and then takes only folders whose record says {@code done}.
  */
 public final class TimelineArchiver {
 
@@ -152,6 +153,10 @@ public final class TimelineArchiver {
       Optional<Record> r;
       try {
         r = readRecord(store, id);
+      } catch (IllegalArgumentException e) {
+        // A folder under archive/ made by hand, under a name no restore gives: not a record to weigh.
+        LOG.warn("skipping {}: {}", BackupStore.ARCHIVE_DIR + "/" + id + "/", e.getMessage());
+        continue;
       } catch (UnreadableRecord e) {
         // One torn or hand-edited record must not stop every other archive (and the new timeline's
         // base) from being found; archive-remove still refuses that folder on its own.
@@ -205,12 +210,14 @@ public final class TimelineArchiver {
             "archive " + archiveId + " in " + store.describe() + " already records a restore to revision "
                 + existing.get().revision() + ", not " + r + ": use another restore id for another restore");
       }
-      Instant started = existing.map(Record::startedAt).orElse(clock.instant());
+      // A crashed run is resumed with its own start time. A rerun of a finished one may move newer
+      // snapshots into the folder again: it is a new archiving, marked as such (and dated now) before
+      // anything moves, so that archive retention (GarbageCollector) never takes a folder being filled.
+      boolean resuming = existing.isPresent() && !existing.get().done();
+      Instant started = resuming ? existing.get().startedAt() : clock.instant();
       List<String> movedBefore = existing.map(Record::moved).orElse(List.of());
-      if (existing.isEmpty() || !existing.get().done()) {
-        store.putArchived(archiveId, RECORD, new Record(archiveId, r, plan.target().describe(), "archiving", started,
-            movedBefore, existing.map(Record::trimmed).orElse(null), null).toJson());
-      }
+      store.putArchived(archiveId, RECORD, new Record(archiveId, r, plan.target().describe(), "archiving", started,
+          movedBefore, existing.map(Record::trimmed).orElse(null), null).toJson());
       String trimmed = trimStraddlingDelta(plan);
       List<StoredObject> listing = store.listAll();
       // Every name that parses as a snapshot object or metadata file with END > R, trusted or not.

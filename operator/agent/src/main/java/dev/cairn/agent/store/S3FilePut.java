@@ -117,20 +117,32 @@ final class S3FilePut {
    */
   void put(String key, Path file, long size, Map<String, String> userMetadata) throws IOException {
     boolean expect = expectContinue && size >= EXPECT_CONTINUE_FROM;
-    java.util.concurrent.atomic.AtomicBoolean bodyStarted = new java.util.concurrent.atomic.AtomicBoolean();
+    Progress progress = new Progress();
     try {
-      put(key, file, size, userMetadata, expect, bodyStarted);
+      put(key, file, size, userMetadata, expect, progress);
     } catch (java.io.InterruptedIOException e) {
-      if (!expect || bodyStarted.get() || Thread.currentThread().isInterrupted()) {
-        throw e;
+      if (!expect || !progress.headersSent || progress.bodyStarted || Thread.currentThread().isInterrupted()) {
+        throw e; // a connect or TLS timeout, a slow answer after the body, an interrupt: not this case
       }
-      // Timed out before the body was asked for: no 100 Continue and no refusal either. That is an
-      // endpoint that ignores Expect (RFC 9110 lets a server do so, and the client must not wait for
-      // ever): send bodies at once from now on, and this one again now.
+      // The headers went, then the wait for an answer timed out before the body was asked for: no 100
+      // Continue and no refusal either. That is an endpoint that ignores Expect (RFC 9110 lets a
+      // server do so, and the client must not wait for ever): send bodies at once from now on, and
+      // this one again now. Nothing of the body was sent, so nothing is sent twice.
       expectContinue = false;
       LOG.warn("the S3 endpoint {} did not answer 'Expect: 100-continue' before the read timeout ({}); sending"
           + " upload bodies without asking first from now on", url(key).host(), e.toString());
-      put(key, file, size, userMetadata, false, new java.util.concurrent.atomic.AtomicBoolean());
+      put(key, file, size, userMetadata, false, new Progress());
+    }
+  }
+
+  /** How far one request got: its headers on the wire, its body asked for. */
+  private static final class Progress extends okhttp3.EventListener {
+    volatile boolean headersSent;
+    volatile boolean bodyStarted;
+
+    @Override
+    public void requestHeadersEnd(okhttp3.Call call, Request request) {
+      headersSent = true;
     }
   }
 
@@ -140,7 +152,7 @@ final class S3FilePut {
   }
 
   private void put(String key, Path file, long size, Map<String, String> userMetadata, boolean expect,
-      java.util.concurrent.atomic.AtomicBoolean bodyStarted) throws IOException {
+      Progress progress) throws IOException {
     if (size > MAX_SIZE) {
       throw new IllegalArgumentException(file + " has " + size + " bytes, more than one PUT takes (" + MAX_SIZE + ")");
     }
@@ -151,7 +163,7 @@ final class S3FilePut {
     HttpUrl url = url(key);
     Request.Builder rb = new Request.Builder()
         .url(url)
-        .put(fileBody(file, size, bodyStarted))
+        .put(fileBody(file, size, progress))
         .header("Host", HttpUtils.getHostHeader(url))
         .header("x-amz-date", AMZ_DATE.format(ZonedDateTime.now(ZoneOffset.UTC)))
         .header("x-amz-content-sha256", UNSIGNED)
@@ -171,7 +183,8 @@ final class S3FilePut {
     } catch (java.security.GeneralSecurityException e) {
       throw new IOException("cannot sign the S3 request: " + e.getMessage(), e);
     }
-    try (Response r = http.newCall(signed).execute()) {
+    // The client shares the connection pool; the listener only watches this call's progress.
+    try (Response r = http.newBuilder().eventListener(progress).build().newCall(signed).execute()) {
       if (!r.isSuccessful()) {
         throw new StoreException("put", "HTTP " + r.code() + " " + errorDetail(r.peekBody(8192).string()));
       }
@@ -187,7 +200,7 @@ final class S3FilePut {
     return code.isEmpty() && message.isEmpty() ? "(no S3 error in the answer)" : code + ": " + message;
   }
 
-  private static RequestBody fileBody(Path file, long size, java.util.concurrent.atomic.AtomicBoolean started) {
+  private static RequestBody fileBody(Path file, long size, Progress progress) {
     return new RequestBody() {
       @Override
       public MediaType contentType() {
@@ -201,7 +214,7 @@ final class S3FilePut {
 
       @Override
       public void writeTo(BufferedSink sink) throws IOException {
-        started.set(true);
+        progress.bodyStarted = true;
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
             Source src = Okio.source(java.nio.channels.Channels.newInputStream(ch))) {
           long left = size;

@@ -71,26 +71,33 @@ class ArchiveRetentionTest {
     // The newest restore, with the live full snapshot it found as the newest: its timeline has no own base yet.
     archive(store, "newest-no-base", record("newest-no-base", "done", NOW.minus(Duration.ofDays(8)), full));
 
+    // A folder put there by hand under a name that is no archive id: reported, and no obstacle to the others.
+    java.nio.file.Files.createDirectories(store.directory().resolve("archive").resolve("bad name"));
+    java.nio.file.Files.writeString(store.directory().resolve("archive").resolve("bad name").resolve("x"), "x");
     assertEquals(0, gc(store, null).run().archives(), "without a retention every archive stays");
-    assertEquals(5, store.listArchives().size());
+    assertEquals(6, store.listArchives().size());
 
-    GarbageCollector.Result r = gc(store, WEEK).run();
+    GarbageCollector collector = gc(store, WEEK);
+    GarbageCollector.Result r = collector.run();
     assertEquals(1, r.archives());
-    assertEquals(List.of("newest-no-base", "old-archiving", "old-garbled", "old-unexplained"), store.listArchives(),
-        "only old-done went");
+    assertEquals(List.of("bad name", "newest-no-base", "old-archiving", "old-garbled", "old-unexplained"),
+        store.listArchives(), "only old-done went");
+    archive(store, "old-done-2", record("old-done-2", "done", NOW.minus(Duration.ofDays(9)), null));
+    assertEquals(0, collector.run().archives(), "archives are looked at once an hour, not at every GC run");
+    assertEquals(1, gc(store, WEEK).run().archives(), "a collector whose hour is up takes it");
     assertEquals(List.of(), store.listArchived("old-done"));
     assertEquals(1, store.listAll().stream().filter(o -> o.name().equals(full)).count(), "live snapshots untouched");
 
     // Once the new timeline has its own base, the newest restore's archive may go too.
     liveFull(store, 61, NOW.minus(Duration.ofMinutes(5)));
     assertEquals(1, gc(store, WEEK).run().archives());
-    assertEquals(List.of("old-archiving", "old-garbled", "old-unexplained"), store.listArchives());
+    assertEquals(List.of("bad name", "old-archiving", "old-garbled", "old-unexplained"), store.listArchives());
 
     // A younger archive stays until its week is over.
     archive(store, "recent-done", record("recent-done", "done", NOW.minus(Duration.ofDays(6)), null));
     assertEquals(0, gc(store, WEEK).run().archives());
     assertEquals(1, gc(store, Duration.ofDays(5)).run().archives());
-    assertEquals(List.of("old-archiving", "old-garbled", "old-unexplained"), store.listArchives(),
+    assertEquals(List.of("bad name", "old-archiving", "old-garbled", "old-unexplained"), store.listArchives(),
         "an archive being filled or that nothing explains is never collected");
   }
 }

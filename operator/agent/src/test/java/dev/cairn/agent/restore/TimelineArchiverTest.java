@@ -99,4 +99,45 @@ class TimelineArchiverTest {
     assertFalse(local.stat(LATE).isPresent());
     assertEquals(10, SnapshotCatalog.of(local.listAll()).newestEndRevision());
   }
+
+  /**
+   * The same restore id again after it finished, with a newer snapshot to move: the record says
+   * archiving (dated now) while files move, so archive retention never takes the folder meanwhile.
+   */
+  @Test
+  void aRerunOfAFinishedRestoreMarksItsRecordArchivingAgainBeforeMoving() throws Exception {
+    LocalStore local = new LocalStore(dir);
+    for (String n : List.of(FULL, meta(FULL), DELTA, meta(DELTA))) {
+      put(local, n);
+    }
+    SnapshotCatalog.Entry full = SnapshotCatalog.of(local.listAll()).newestFull().orElseThrow();
+    RestorePlan plan = new RestorePlan(new RestoreTarget.Snapshot(FULL), full, List.of(), 10);
+    java.time.Instant first = java.time.Instant.parse("2026-10-01T00:00:00Z");
+    TimelineArchiver.Record done = new TimelineArchiver(local, null, dir.resolve("scratch"),
+        Clock.fixed(first, java.time.ZoneOffset.UTC)).archive("r-2", plan);
+    assertTrue(done.done());
+    assertEquals(first, done.startedAt());
+
+    put(local, LATE);
+    put(local, meta(LATE));
+    List<String> statesWhileMoving = new java.util.ArrayList<>();
+    BackupStore watching = (BackupStore) Proxy.newProxyInstance(BackupStore.class.getClassLoader(),
+        new Class<?>[] {BackupStore.class}, (proxy, m, args) -> {
+          if (m.getName().equals("archiveCopy")) {
+            statesWhileMoving.add(TimelineArchiver.readRecord(local, "r-2").orElseThrow().state());
+          }
+          try {
+            return m.invoke(local, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    java.time.Instant second = java.time.Instant.parse("2026-11-21T00:00:00Z");
+    TimelineArchiver.Record again = new TimelineArchiver(watching, null, dir.resolve("scratch"),
+        Clock.fixed(second, java.time.ZoneOffset.UTC)).archive("r-2", plan);
+    assertEquals(List.of("archiving", "archiving"), statesWhileMoving, "the late object and its metadata");
+    assertTrue(again.done());
+    assertEquals(second, again.startedAt(), "a new archiving, dated anew");
+    assertTrue(again.moved().contains(LATE) && again.moved().contains(DELTA), again.moved().toString());
+  }
 }

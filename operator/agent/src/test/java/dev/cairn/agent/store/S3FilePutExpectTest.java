@@ -119,4 +119,31 @@ class S3FilePutExpectTest {
       assertTrue(seen.get(2).headers().get("authorization").startsWith("AWS4-HMAC-SHA256 "), "still signed");
     }
   }
+
+  /** A timeout before the request's headers went (here: a TLS handshake nobody answers) is no such endpoint. */
+  @Test
+  void aTimeoutBeforeTheHeadersLeavesExpectOn() throws Exception {
+    byte[] data = new byte[(int) S3FilePut.EXPECT_CONTINUE_FROM];
+    Path file = Files.write(dir.resolve("snap.db"), data);
+    try (ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+      Thread t = new Thread(() -> {
+        while (!server.isClosed()) {
+          try (Socket s = server.accept()) {
+            s.getInputStream().readAllBytes(); // never answers, not even the TLS handshake
+          } catch (IOException e) {
+            // next
+          }
+        }
+      }, "silent");
+      t.setDaemon(true);
+      t.start();
+      OkHttpClient http = new OkHttpClient.Builder().readTimeout(500, TimeUnit.MILLISECONDS).build();
+      S3FilePut put = new S3FilePut(http, new S3Config("b", "p",
+          URI.create("https://127.0.0.1:" + server.getLocalPort()), "us-east-1", true, null),
+          new StaticProvider("access", "secret-key-123", null));
+      org.junit.jupiter.api.Assertions.assertThrows(java.io.InterruptedIOException.class,
+          () -> put.put("p/one.db", file, data.length, Map.of()));
+      assertTrue(put.expectsContinue(), "a handshake that timed out says nothing about Expect");
+    }
+  }
 }
