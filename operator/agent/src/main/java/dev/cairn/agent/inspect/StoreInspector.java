@@ -123,11 +123,18 @@ public final class StoreInspector {
     }
   }
 
-  /** Every archive folder below {@code archive/}, sorted by id. */
+  /**
+   * Every archive folder below {@code archive/}, sorted by id. A folder under a name no restore gives
+   * (made by hand) is listed with no files and that problem, rather than failing the whole listing.
+   */
   public List<Archive> archives() throws IOException {
     List<Archive> out = new ArrayList<>();
     for (String id : store.listArchives()) {
-      out.add(archive(id));
+      try {
+        out.add(archive(id));
+      } catch (IllegalArgumentException e) {
+        out.add(new Archive(id, List.of(), null, "not a folder a cairn restore made: " + e.getMessage()));
+      }
     }
     return out;
   }

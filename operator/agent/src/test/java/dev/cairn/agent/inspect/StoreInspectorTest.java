@@ -37,9 +37,15 @@ class StoreInspectorTest {
     store.putArchived("busy-1", "restore.json", record("busy-1", "archiving"));
     store.archiveCopy(obj, "foreign");
     StoreInspector in = new StoreInspector(store);
+    // A folder someone made by hand under a name no restore gives: listed with the problem, not fatal.
+    java.nio.file.Files.createDirectories(store.directory().resolve("archive").resolve("old copy"));
+    java.nio.file.Files.writeString(store.directory().resolve("archive").resolve("old copy").resolve("f"), "x");
 
     List<StoreInspector.Archive> all = in.archives();
-    assertEquals(List.of("busy-1", "done-1", "foreign"), all.stream().map(StoreInspector.Archive::id).toList());
+    assertEquals(List.of("busy-1", "done-1", "foreign", "old copy"),
+        all.stream().map(StoreInspector.Archive::id).toList());
+    assertTrue(all.get(3).recordProblem().startsWith("not a folder a cairn restore made: invalid archive id"),
+        all.get(3).recordProblem());
     StoreInspector.Archive done = all.get(1);
     assertEquals("done", done.record().state());
     assertEquals(1, done.snapshots());
@@ -55,7 +61,8 @@ class StoreInspectorTest {
     StoreInspector.Removal r = in.removeArchive("done-1", false);
     assertEquals(List.of(obj, "restore.json"), r.removed(), "the record goes last");
     assertFalse(Files.exists(dir.resolve("archive").resolve("done-1")), "the folder goes with its last file");
-    assertEquals(List.of("busy-1", "foreign"), store.listArchives());
+    assertEquals(List.of("busy-1", "foreign", "old copy"), store.listArchives(), "removing one archive works beside"
+        + " a folder that is no archive");
     StoreInspector.RecordUnknown noRecord =
         assertThrows(StoreInspector.RecordUnknown.class, () -> in.removeArchive("foreign", false));
     assertTrue(noRecord.getMessage().contains("cannot tell whether its restore finished"), noRecord.getMessage());
