@@ -51,16 +51,13 @@ public final class AgentApiSecret {
     if (secret == null) {
       return null;
     }
-    String v = null;
-    if (secret.getData() != null && secret.getData().get(KEY) != null) {
-      try {
-        v = new String(Base64.getDecoder().decode(secret.getData().get(KEY).strip()), StandardCharsets.UTF_8);
-      } catch (IllegalArgumentException e) {
-        return null;
-      }
-    } else if (secret.getStringData() != null) {
-      v = secret.getStringData().get(KEY);
+    byte[] v;
+    try {
+      v = SecretValues.bytes(secret, KEY);
+    } catch (IllegalArgumentException e) {
+      return null;
     }
-    return v == null || v.isBlank() ? null : v.strip();
+    String t = v == null ? "" : new String(v, StandardCharsets.UTF_8).strip();
+    return t.isEmpty() ? null : t;
   }
 }

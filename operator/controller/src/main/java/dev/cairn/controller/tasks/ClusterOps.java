@@ -28,10 +28,8 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -325,22 +323,11 @@ final class ClusterOps {
     if (tls) {
       Secret s = client.secrets().inNamespace(etcd.getMetadata().getNamespace())
           .withName(etcd.getSpec().getAgent().getTls().getSecretRef().getName()).get();
-      ca = s == null ? null : secretBytes(s, SecretKeys.CA_CERT);
+      ca = s == null ? null : dev.cairn.controller.model.SecretValues.bytes(s, SecretKeys.CA_CERT);
     }
     String token = dev.cairn.controller.model.AgentApiSecret.token(
         client.secrets().inNamespace(etcd.getMetadata().getNamespace()).withName(Names.agentApiSecret(etcd)).get());
     return new AgentClient.Target(url, ca, token);
-  }
-
-  /** A key of a Secret, decoded; null when absent ({@code stringData} counts, as in local mode). */
-  static byte[] secretBytes(Secret s, String key) {
-    if (s.getData() != null && s.getData().get(key) != null) {
-      return Base64.getDecoder().decode(s.getData().get(key).getBytes(StandardCharsets.US_ASCII));
-    }
-    if (s.getStringData() != null && s.getStringData().get(key) != null) {
-      return s.getStringData().get(key).getBytes(StandardCharsets.UTF_8);
-    }
-    return null;
   }
 
   Secret secret(String ns, String name) {

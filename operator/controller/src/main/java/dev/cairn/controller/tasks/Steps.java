@@ -563,7 +563,7 @@ final class Steps {
     String current = null;
     if (secretName != null) {
       Secret s = run.ops().secret(run.namespace(), secretName);
-      byte[] token = s == null ? null : ClusterOps.secretBytes(s, SecretKeys.TOKEN);
+      byte[] token = s == null ? null : dev.cairn.controller.model.SecretValues.bytes(s, SecretKeys.TOKEN);
       if (token == null) {
         throw new StepFailure("Secret " + secretName + " (spec.backup.tokenSecretRef) " + (s == null ? "does not exist"
             : "has no key " + SecretKeys.TOKEN) + ": the snapshots' token cannot be checked. Nothing was changed.");
